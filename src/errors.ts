@@ -1,0 +1,92 @@
+/** Base of every error statecrew throws; `code` is stable and meant for programs. */
+export class StatecrewError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export type CrewValidationCode =
+  | 'missing_agent_in_task'
+  | 'missing_manager_llm_or_manager_agent'
+  | 'manager_agent_in_agents'
+  | 'manager_agent_with_tools'
+  | 'async_task_count'
+  | 'only_conditional_tasks'
+  | 'invalid_first_task'
+  | 'invalid_async_conditional_task'
+  | 'async_context_dependency'
+  | 'future_context_dependency'
+  | 'invalid_output_file'
+  | 'invalid_guardrail'
+  | 'empty_crew'
+  | 'duplicate_id'
+  | 'human_input_unavailable'
+  | 'invalid_option';
+
+/** Bad configuration, thrown by constructors (crew-wide checks by `new Crew`). */
+export class CrewValidationError extends StatecrewError {
+  declare readonly code: CrewValidationCode;
+
+  constructor(code: CrewValidationCode, message: string) {
+    super(code, message);
+  }
+}
+
+export class InterpolationError extends StatecrewError {
+  declare readonly code: 'missing_input' | 'invalid_input';
+  readonly key: string;
+
+  constructor(code: 'missing_input' | 'invalid_input', key: string, message: string) {
+    super(code, message);
+    this.key = key;
+  }
+}
+
+export class GuardrailError extends StatecrewError {
+  constructor(message: string) {
+    super('guardrail_failed', message);
+  }
+}
+
+export class OutputParsingError extends StatecrewError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('output_parsing_failed', message, options);
+  }
+}
+
+/** A task failed after its retries; `cause` is the original error. */
+export class TaskExecutionError extends StatecrewError {
+  readonly taskId: string;
+
+  constructor(taskId: string, message: string, options?: { cause?: unknown }) {
+    super('task_failed', message, options);
+    this.taskId = taskId;
+  }
+}
+
+export class CrewAbortedError extends StatecrewError {
+  constructor(message = 'The crew run was aborted') {
+    super('aborted', message);
+  }
+}
+
+/** The model's answer took longer than the agent's `maxExecutionTime`. Not retried. */
+export class ExecutionTimeoutError extends StatecrewError {
+  constructor(message: string) {
+    super('execution_timeout', message);
+  }
+}
+
+/** An error the model provider returned (HTTP status, malformed body, dropped connection). */
+export class LLMError extends StatecrewError {
+  readonly status?: number;
+
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super('llm_error', message, options);
+    this.status = options?.status;
+  }
+}

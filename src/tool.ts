@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { ToolDefinition } from './llm/types.js';
+
+/** What a tool's `execute` receives besides its arguments. */
+export interface ToolContext {
+  signal: AbortSignal;
+  /** Role of the agent calling the tool. */
+  agent: string;
+  /** Id of the task being worked on, when there is one. */
+  task?: string;
+}
+
+export interface Tool<TSchema extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: TSchema;
+  execute(args: z.infer<TSchema>, ctx: ToolContext): unknown | Promise<unknown>;
+  /** Return false to keep a result out of the crew's tool cache. */
+  cacheFunction?: (args: z.infer<TSchema>, result: unknown) => boolean;
+  /** The tool's result becomes the task's final answer. */
+  resultAsAnswer?: boolean;
+  maxUsageCount?: number;
+}
+
+export interface ToolOptions<TSchema extends z.ZodType> {
+  name: string;
+  description: string;
+  schema: TSchema;
+  execute: (args: z.infer<TSchema>, ctx: ToolContext) => unknown | Promise<unknown>;
+  cacheFunction?: (args: z.infer<TSchema>, result: unknown) => boolean;
+  resultAsAnswer?: boolean;
+  maxUsageCount?: number;
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a tool an agent may call; its arguments are validated with the zod schema.
+ * @example
+ * const search = tool({ name: 'search', description: 'Search the web',
+ *   schema: z.object({ query: z.string() }), execute: async ({ query }) => lookup(query) });
+ */
+export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): Tool<TSchema> {
+  if (!TOOL_NAME.test(options.name)) {
+    throw new TypeError(`Tool name '${options.name}' must be 1-64 letters, digits, '_' or '-'`);
+  }
+  return Object.freeze({ ...options }) as Tool<TSchema>;
+}
+
+const definitions = new WeakMap<Tool, ToolDefinition>();
+
+/** The tool as a model sees it, with JSON Schema parameters generated from the zod schema. */
+export function toToolDefinition(t: Tool): ToolDefinition {
+  let definition = definitions.get(t);
+  if (!definition) {
+    const { $schema: _ignored, ...parameters } = z.toJSONSchema(t.schema, { io: 'input' }) as Record<
+      string,
+      unknown
+    >;
+    definition = { name: t.name, description: t.description, parameters };
+    definitions.set(t, definition);
+  }
+  return definition;
+}
+
+/** Renders a tool result as the text of a `tool` message. */
+export function toolResultText(result: unknown): string {
+  if (typeof result === 'string') return result;
+  if (result === undefined) return '';
+  return JSON.stringify(result);
+}
