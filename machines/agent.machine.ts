@@ -1,0 +1,160 @@
+import { enqueueActions, setup, type AnyEventObject } from 'xstate';
+import { emptyUsage } from '../src/usage.js';
+import { agentJobMachine, type JobOutcome } from './agent-job.machine.js';
+import type { AgentReply, AgentSpec, WorkRequest } from './types.js';
+
+export interface AgentInput {
+  runId: string;
+  spec: AgentSpec;
+  /** This actor's systemId: `agent:<id>`, or `manager`. */
+  systemId: string;
+}
+
+export interface AgentContext extends AgentInput {
+  /** Requests being worked on now; each runs in a job child named by its request id. */
+  active: number;
+}
+
+/** A coworker's request, as the manager or a delegating agent sends it. */
+export interface DelegationEvent {
+  type: 'delegate_work' | 'ask_question';
+  requestId: string;
+  replyTo: string;
+  replyJob: string;
+  request: string;
+  context: string;
+  chain: string[];
+}
+
+export type AgentEvent =
+  | { type: 'agent.execute'; request: WorkRequest }
+  | DelegationEvent
+  | { type: 'agent.send'; to: string; event: DelegationEvent }
+  | AgentReply
+  | { type: `xstate.done.actor.${string}`; output: JobOutcome; actorId: string }
+  | { type: `xstate.error.actor.${string}`; error: unknown; actorId: string };
+
+function delegationRequest(event: DelegationEvent): WorkRequest {
+  return {
+    requestId: event.requestId,
+    kind: event.type,
+    replyTo: event.replyTo,
+    replyJob: event.replyJob,
+    context: event.context,
+    request: event.request,
+    conversation: [],
+    structured: false,
+    chain: event.chain,
+  };
+}
+
+function replyOf(outcome: JobOutcome): AgentReply {
+  if (outcome.ok) return { type: 'agent.result', ...outcome.result };
+  const { requestId, kind, replyJob, error, usage } = outcome;
+  return { type: 'agent.failed', requestId, kind, replyJob, error, usage };
+}
+
+/**
+ * Builds the chart shared by worker agents and the manager: an actor that takes work by events
+ * (`agent.execute` from tasks, `delegate_work` / `ask_question` from coworkers), runs each request in
+ * its own job child (so one agent serves concurrent tasks), and answers the requester by event.
+ */
+function createAgentChart(id: 'agent' | 'manager') {
+  return setup({
+    types: {} as { context: AgentContext; events: AgentEvent; input: AgentInput },
+    actors: { agentJob: agentJobMachine },
+    actions: {
+      startDelegation: enqueueActions(({ context, event, enqueue }) => {
+        const delegation = event as DelegationEvent;
+        enqueue.spawnChild('agentJob', {
+          id: delegation.requestId,
+          input: {
+            runId: context.runId,
+            agent: context.spec,
+            owner: context.systemId,
+            request: delegationRequest(delegation),
+          },
+        });
+        enqueue.assign({ active: context.active + 1 });
+      }),
+      // A coworker's answer comes to this actor; the job that asked is the child named `replyJob`.
+      forwardReply: enqueueActions(({ event, enqueue, self }) => {
+        const reply = event as AgentReply;
+        if (!reply.replyJob || !self.getSnapshot().children[reply.replyJob]) return;
+        const answer =
+          reply.type === 'agent.result'
+            ? reply.answer
+            : `Error executing the request: ${reply.error.message}`;
+        enqueue.sendTo(reply.replyJob, {
+          type: 'delegation.reply',
+          requestId: reply.requestId,
+          from: reply.type === 'agent.result' ? reply.agentRole : '',
+          answer,
+          usage: reply.usage,
+          failed: reply.type === 'agent.failed',
+        } satisfies AnyEventObject);
+      }),
+    },
+  }).createMachine({
+    id,
+    context: ({ input }) => ({ ...input, active: 0 }),
+    initial: 'ready',
+    states: {
+      ready: {
+        on: {
+          'agent.execute': {
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              enqueue.spawnChild('agentJob', {
+                id: event.request.requestId,
+                input: {
+                  runId: context.runId,
+                  agent: context.spec,
+                  owner: context.systemId,
+                  request: event.request,
+                },
+              });
+              enqueue.assign({ active: context.active + 1 });
+            }),
+          },
+          delegate_work: { actions: 'startDelegation' },
+          ask_question: { actions: 'startDelegation' },
+          'agent.send': {
+            actions: enqueueActions(({ event, enqueue, system }) => {
+              const target = system.get(event.to);
+              if (target) enqueue.sendTo(target, event.event);
+              else enqueue.raise({ ...failedDelegation(event.event, `No coworker actor '${event.to}'`) });
+            }),
+          },
+          'agent.result': { actions: 'forwardReply' },
+          'agent.failed': { actions: 'forwardReply' },
+          'xstate.done.actor.*': {
+            actions: enqueueActions(({ context, event, enqueue, system }) => {
+              const outcome = (event as { output: JobOutcome }).output;
+              const requester = system.get(outcome.replyTo);
+              if (requester) enqueue.sendTo(requester, replyOf(outcome));
+              enqueue.stopChild(event.actorId);
+              enqueue.assign({ active: context.active - 1 });
+            }),
+          },
+        },
+      },
+    },
+  });
+}
+
+function failedDelegation(event: DelegationEvent, message: string): AgentReply {
+  return {
+    type: 'agent.failed',
+    requestId: event.requestId,
+    kind: event.type,
+    replyJob: event.replyJob,
+    error: { name: 'Error', message },
+    usage: emptyUsage(),
+  };
+}
+
+/** A worker agent: systemId `agent:<id>`. */
+export const agentMachine = createAgentChart('agent');
+
+/** The hierarchical crew's manager: systemId `manager`; its jobs delegate to workers by event. */
+export const managerMachine = createAgentChart('manager');

@@ -1,0 +1,318 @@
+import { and, assign, sendTo, setup } from 'xstate';
+import { fromUnprovided } from './unprovided.js';
+import type { ChatMessage } from '../src/llm/types.js';
+import type { TaskOutputData } from '../src/outputs.js';
+import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
+import {
+  errorData,
+  type AgentReply,
+  type ErrorData,
+  type TaskOutcome,
+  type TaskSpec,
+  type WorkRequest,
+} from './types.js';
+
+export interface TaskInput {
+  runId: string;
+  spec: TaskSpec;
+}
+
+export interface TaskContext {
+  runId: string;
+  spec: TaskSpec;
+  contextText: string | null;
+  conversation: ChatMessage[];
+  /** Bumped for every request so a late reply to an earlier one is ignored. */
+  attempt: number;
+  draft?: TaskOutputData;
+  output?: TaskOutputData;
+  guardrailRetries: number;
+  lastGuardrailError?: string;
+  humanRound: number;
+  usage: UsageMetrics;
+  error?: ErrorData;
+  outcome?: TaskOutcome;
+}
+
+export type GuardrailVerdict =
+  | { ok: true; output: TaskOutputData; usage: UsageMetrics }
+  | { ok: false; error: string; usage: UsageMetrics };
+
+export type TaskEvent =
+  | { type: 'task.start'; contextText: string | null }
+  | { type: 'task.skip'; output: TaskOutputData }
+  | { type: 'human.feedback'; taskId?: string; feedback: string }
+  | AgentReply;
+
+type DoneEvent<T> = { output: T };
+
+const requestId = (context: TaskContext) => `${context.spec.id}#${context.attempt}`;
+
+/**
+ * A task's life: `pending` until the crew starts or skips it; `running` while its agent works
+ * (`working`), its guardrails judge the answer (`validating`) and its callbacks run (`completing`);
+ * `guardrail-retry` while the agent answers again after a failed guardrail; `human-input` while it
+ * waits for a person; then `done`, `skipped` or `failed`.
+ */
+export const taskMachine = setup({
+  types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
+  actors: {
+    // Implementations are provided by the runtime (`src/runtime`); these defaults fail loudly.
+    runGuardrails: fromUnprovided<GuardrailVerdict, { runId: string; taskId: string; draft: TaskOutputData }>(
+      'runGuardrails',
+    ),
+    collectHumanFeedback: fromUnprovided<
+      string,
+      { runId: string; taskId: string; output: TaskOutputData; round: number }
+    >('collectHumanFeedback'),
+    completeTask: fromUnprovided<TaskOutputData, { runId: string; taskId: string; output: TaskOutputData }>(
+      'completeTask',
+    ),
+  },
+  guards: {
+    isCurrentReply: ({ context, event }) => 'requestId' in event && event.requestId === requestId(context),
+    hasGuardrails: ({ context }) => context.spec.guardrails > 0,
+    wantsHumanInput: ({ context }) => context.spec.humanInput,
+    guardrailPassed: ({ event }) => (event as unknown as DoneEvent<GuardrailVerdict>).output.ok,
+    canRetryGuardrail: ({ context }) => context.guardrailRetries < context.spec.guardrailMaxRetries,
+    feedbackAccepts: ({ event }) => feedbackOf(event).trim() === '',
+    isForThisTask: ({ context, event }) =>
+      event.type !== 'human.feedback' || event.taskId === undefined || event.taskId === context.spec.id,
+  },
+  actions: {
+    requestWork: sendTo(
+      ({ context, system }) => system.get(context.spec.executor),
+      ({ context }) => ({ type: 'agent.execute', request: workRequest(context) }),
+    ),
+    recordDraft: assign(({ context, event }) => {
+      const reply = event as Extract<AgentReply, { type: 'agent.result' }>;
+      const structured = context.spec.structured;
+      const draft: TaskOutputData = {
+        taskId: context.spec.id,
+        name: context.spec.name,
+        description: context.spec.description,
+        expectedOutput: context.spec.expectedOutput,
+        raw: reply.answer,
+        ...(reply.parsed === undefined ? {} : { parsed: reply.parsed }),
+        ...(reply.json === undefined ? {} : { json: reply.json }),
+        agent: reply.agentRole,
+        outputFormat: structured ? 'json' : 'raw',
+        messages: reply.messages,
+        skipped: false,
+      };
+      return { draft, conversation: reply.messages, usage: addUsage(context.usage, reply.usage) };
+    }),
+    recordAgentFailure: assign(({ context, event }) => {
+      const reply = event as Extract<AgentReply, { type: 'agent.failed' }>;
+      return { error: reply.error, usage: addUsage(context.usage, reply.usage) };
+    }),
+    acceptVerdict: assign(({ context, event }) => {
+      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+      return {
+        usage: addUsage(context.usage, verdict.usage),
+        draft: verdict.ok ? verdict.output : context.draft,
+      };
+    }),
+    rejectDraft: assign(({ context, event }) => {
+      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+      const error = verdict.ok ? '' : verdict.error;
+      return {
+        lastGuardrailError: error,
+        usage: addUsage(context.usage, verdict.usage),
+        guardrailRetries: context.guardrailRetries + 1,
+        attempt: context.attempt + 1,
+        conversation: [
+          ...context.conversation,
+          { role: 'user' as const, content: guardrailRetryMessage(error, context.draft?.raw ?? '') },
+        ],
+      };
+    }),
+    failGuardrails: assign(({ context, event }) => {
+      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+      const error = verdict.ok ? '' : verdict.error;
+      return {
+        usage: addUsage(context.usage, verdict.usage),
+        error: {
+          name: 'GuardrailError',
+          code: 'guardrail_failed',
+          message: `Task '${context.spec.name}' failed guardrail validation after ${context.guardrailRetries} retries. Last error: ${error}`,
+        },
+      };
+    }),
+    addFeedback: assign(({ context, event }) => ({
+      humanRound: context.humanRound + 1,
+      attempt: context.attempt + 1,
+      conversation: [
+        ...context.conversation,
+        { role: 'user' as const, content: feedbackMessage(feedbackOf(event)) },
+      ],
+    })),
+    recordActorError: assign(({ event }) => ({ error: errorData((event as { error?: unknown }).error) })),
+    finish: assign(({ context, event }) => {
+      const output = (event as unknown as DoneEvent<TaskOutputData>).output;
+      return {
+        output,
+        outcome: { status: 'done' as const, taskId: context.spec.id, output, usage: context.usage },
+      };
+    }),
+    skip: assign(({ context, event }) => {
+      const output = (event as Extract<TaskEvent, { type: 'task.skip' }>).output;
+      return {
+        outcome: { status: 'skipped' as const, taskId: context.spec.id, output, usage: context.usage },
+      };
+    }),
+    fail: assign(({ context }) => ({
+      outcome: {
+        status: 'failed' as const,
+        taskId: context.spec.id,
+        error: context.error ?? { name: 'Error', message: 'task failed' },
+        usage: context.usage,
+      },
+    })),
+    // Announcements are side effects the runtime provides (events, checkpoints); the chart only names them.
+    announceStart: () => {},
+    announceGuardrailFailure: () => {},
+    announceHumanInput: () => {},
+    announceSkip: () => {},
+    announceFailure: () => {},
+  },
+}).createMachine({
+  id: 'task',
+  context: ({ input }) => ({
+    runId: input.runId,
+    spec: input.spec,
+    contextText: null,
+    conversation: [],
+    attempt: 0,
+    guardrailRetries: 0,
+    humanRound: 0,
+    usage: emptyUsage(),
+  }),
+  initial: 'pending',
+  output: ({ context }) => context.outcome!,
+  states: {
+    pending: {
+      on: {
+        'task.start': {
+          target: 'running',
+          actions: [assign({ contextText: ({ event }) => event.contextText }), 'announceStart'],
+        },
+        'task.skip': { target: 'skipped', actions: ['skip', 'announceSkip'] },
+      },
+    },
+    running: {
+      initial: 'working',
+      states: {
+        working: {
+          entry: 'requestWork',
+          on: {
+            'agent.result': { guard: 'isCurrentReply', target: 'judging', actions: 'recordDraft' },
+            'agent.failed': {
+              guard: 'isCurrentReply',
+              target: '#task.failed',
+              actions: 'recordAgentFailure',
+            },
+          },
+        },
+        judging: {
+          always: [{ guard: 'hasGuardrails', target: 'validating' }, { target: 'approved' }],
+        },
+        validating: {
+          invoke: {
+            src: 'runGuardrails',
+            input: ({ context }) => ({
+              runId: context.runId,
+              taskId: context.spec.id,
+              draft: context.draft!,
+            }),
+            onDone: [
+              { guard: 'guardrailPassed', target: 'approved', actions: 'acceptVerdict' },
+              {
+                guard: 'canRetryGuardrail',
+                target: '#task.guardrail-retry',
+                actions: ['rejectDraft', 'announceGuardrailFailure'],
+              },
+              { target: '#task.failed', actions: 'failGuardrails' },
+            ],
+            onError: { target: '#task.failed', actions: 'recordActorError' },
+          },
+        },
+        approved: {
+          always: [{ guard: 'wantsHumanInput', target: '#task.human-input' }, { target: 'completing' }],
+        },
+        completing: {
+          invoke: {
+            src: 'completeTask',
+            input: ({ context }) => ({
+              runId: context.runId,
+              taskId: context.spec.id,
+              output: context.draft!,
+            }),
+            onDone: { target: '#task.done', actions: 'finish' },
+            onError: { target: '#task.failed', actions: 'recordActorError' },
+          },
+        },
+      },
+    },
+    'guardrail-retry': {
+      entry: 'requestWork',
+      on: {
+        'agent.result': { guard: 'isCurrentReply', target: 'running.judging', actions: 'recordDraft' },
+        'agent.failed': { guard: 'isCurrentReply', target: 'failed', actions: 'recordAgentFailure' },
+      },
+    },
+    'human-input': {
+      entry: 'announceHumanInput',
+      invoke: {
+        src: 'collectHumanFeedback',
+        input: ({ context }) => ({
+          runId: context.runId,
+          taskId: context.spec.id,
+          output: context.draft!,
+          round: context.humanRound + 1,
+        }),
+        onDone: [
+          { guard: 'feedbackAccepts', target: 'running.completing' },
+          { target: 'running', actions: 'addFeedback' },
+        ],
+        onError: { target: 'failed', actions: 'recordActorError' },
+      },
+      on: {
+        'human.feedback': [
+          { guard: and(['isForThisTask', 'feedbackAccepts']), target: 'running.completing' },
+          { guard: 'isForThisTask', target: 'running', actions: 'addFeedback' },
+        ],
+      },
+    },
+    done: { type: 'final' },
+    skipped: { type: 'final' },
+    failed: { type: 'final', entry: ['fail', 'announceFailure'] },
+  },
+});
+
+function feedbackOf(event: unknown): string {
+  const e = event as { type?: string; feedback?: string; output?: unknown };
+  if (e.type === 'human.feedback') return e.feedback ?? '';
+  return typeof e.output === 'string' ? e.output : '';
+}
+
+function workRequest(context: TaskContext): WorkRequest {
+  return {
+    requestId: requestId(context),
+    kind: 'task',
+    replyTo: `task:${context.spec.id}`,
+    taskId: context.spec.id,
+    context: context.contextText,
+    conversation: context.conversation,
+    structured: context.spec.structured,
+    chain: [context.spec.executor],
+  };
+}
+
+export function guardrailRetryMessage(error: string, rejected: string): string {
+  return `### Previous attempt failed validation: ${error}\n\n\n### Previous result:\n${rejected}\n\n\nTry again, making sure to address the validation error.`;
+}
+
+export function feedbackMessage(feedback: string): string {
+  return `User feedback: ${feedback}\nInstructions: Use this feedback to enhance the next output iteration.\nNote: Do not respond or add commentary.`;
+}

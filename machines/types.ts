@@ -1,0 +1,106 @@
+import type { ChatMessage } from '../src/llm/types.js';
+import type { TaskOutputData } from '../src/outputs.js';
+import type { UsageMetrics } from '../src/usage.js';
+
+/** An error as actors carry it: plain data, so snapshots stay JSON. `ref` finds the live Error in the run. */
+export interface ErrorData {
+  name: string;
+  message: string;
+  code?: string;
+  ref?: string;
+}
+
+/** What a crew machine needs to know about a task: plain data, already interpolated. */
+export interface TaskSpec {
+  id: string;
+  name: string;
+  description: string;
+  expectedOutput: string;
+  /** systemId of the actor that does the work: `agent:<id>` or `manager`. */
+  executor: string;
+  /** Role shown on the task's output when it is skipped. */
+  agentRole: string;
+  async: boolean;
+  conditional: boolean;
+  /** null: the default context; []: none; else the ids whose outputs make the context. */
+  context: string[] | null;
+  humanInput: boolean;
+  guardrails: number;
+  guardrailMaxRetries: number;
+  structured: boolean;
+}
+
+export interface AgentSpec {
+  id: string;
+  role: string;
+  maxIter: number;
+  maxRetryLimit: number;
+  maxExecutionTime?: number;
+}
+
+export type WorkKind = 'task' | 'delegate_work' | 'ask_question';
+
+/** A request for an agent to work: a task to run, or a coworker's delegation or question. */
+export interface WorkRequest {
+  requestId: string;
+  kind: WorkKind;
+  /** systemId of the actor to answer, and the job inside it that waits (for delegations). */
+  replyTo: string;
+  replyJob?: string;
+  taskId?: string;
+  /** Task context text, or the context a coworker shared. */
+  context: string | null;
+  /** For delegations: the work or question text. */
+  request?: string;
+  /** The conversation so far (guardrail retries and human feedback continue it). */
+  conversation: ChatMessage[];
+  structured: boolean;
+  /** systemIds this job must never delegate to (the chain that led to it). */
+  chain: string[];
+}
+
+export interface WorkResult {
+  requestId: string;
+  kind: WorkKind;
+  replyJob?: string;
+  agentRole: string;
+  answer: string;
+  parsed?: unknown;
+  json?: Record<string, unknown>;
+  messages: ChatMessage[];
+  usage: UsageMetrics;
+}
+
+export type AgentReply =
+  | ({ type: 'agent.result' } & WorkResult)
+  | {
+      type: 'agent.failed';
+      requestId: string;
+      kind: WorkKind;
+      replyJob?: string;
+      error: ErrorData;
+      usage: UsageMetrics;
+    };
+
+export type TaskOutcome =
+  | { status: 'done'; taskId: string; output: TaskOutputData; usage: UsageMetrics }
+  | { status: 'skipped'; taskId: string; output: TaskOutputData; usage: UsageMetrics }
+  | { status: 'failed'; taskId: string; error: ErrorData; usage: UsageMetrics };
+
+/** The property under which the runtime tags a live Error with its key in the run's error table. */
+export const ERROR_REF = 'statecrewRef';
+
+export function errorData(error: unknown): ErrorData {
+  const tagged = (error as Record<string, unknown> | null)?.[ERROR_REF];
+  const ref = typeof tagged === 'string' ? tagged : undefined;
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(ref ? { ref } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error), ...(ref ? { ref } : {}) };
+}

@@ -1,0 +1,31 @@
+import type { Inputs } from '../interpolation.js';
+
+/** The version of the checkpoint format this build writes and reads. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** What a checkpoint store keeps for one run: the crew's persisted XState snapshot and what it needs to resume. */
+export interface Checkpoint {
+  formatVersion: number;
+  runId: string;
+  crewName: string;
+  process: 'sequential' | 'hierarchical';
+  /** Task ids in crew order; a resume with a crew whose tasks differ is refused. */
+  taskIds: string[];
+  agentIds: string[];
+  inputs: Inputs;
+  /** Why it was saved: a task finished, a task waits for a human, or the run ended. */
+  reason: 'task.completed' | 'human.input.requested' | 'crew.completed' | 'crew.failed' | 'kickoff';
+  savedAt: string;
+  /** `actor.getPersistedSnapshot()` of the crew actor (JSON-safe). */
+  snapshot: unknown;
+}
+
+/** Where durable runs keep their checkpoints; implement it to use a database. */
+export interface CheckpointStore {
+  save(runId: string, checkpoint: Checkpoint): Promise<void>;
+  /** The checkpoint of that run, or undefined when there is none. */
+  load(runId: string): Promise<Checkpoint | undefined>;
+  /** Run ids with a checkpoint, most recently saved last. */
+  list(): Promise<string[]>;
+  delete(runId: string): Promise<void>;
+}

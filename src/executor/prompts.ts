@@ -1,0 +1,44 @@
+import type { ChatMessage, ToolDefinition } from '../llm/types.js';
+import { reactToolInstructions } from './react.js';
+
+export const MANAGER_REQUEST_EXPECTATION =
+  'Your best answer to your coworker asking you this, accounting for the context shared.';
+
+const MARKDOWN_INSTRUCTION =
+  'Your final answer MUST be formatted in Markdown syntax. Use # for headers, ** for bold text, * for italic, - or * for bullet points and ` for inline code.';
+
+const STRUCTURED_INSTRUCTION =
+  'Answer with only a JSON value that matches the requested schema, and nothing else.';
+
+export interface PromptAgent {
+  role: string;
+  goal: string;
+  backstory: string;
+}
+
+export interface PromptWork {
+  description: string;
+  expectedOutput: string;
+  context: string | null;
+  markdown?: boolean;
+  structured?: boolean;
+}
+
+/** The system message: who the agent is, and (for ReAct models) how to call tools in text. */
+export function systemMessage(agent: PromptAgent, reactTools: ToolDefinition[] | null): ChatMessage {
+  const persona = `You are ${agent.role}. ${agent.backstory}\nYour personal goal is: ${agent.goal}`;
+  const tools = reactTools && reactTools.length > 0 ? `\n${reactToolInstructions(reactTools)}` : '';
+  return { role: 'system', content: persona + tools };
+}
+
+/** The user message: the task, what a good answer looks like, and the context it builds on. */
+export function taskMessage(work: PromptWork): ChatMessage {
+  const parts = [
+    `Current Task: ${work.description}`,
+    `\nThis is the expected criteria for your final answer: ${work.expectedOutput}\nyou MUST return the actual complete content as the final answer, not a summary.`,
+  ];
+  if (work.markdown) parts.push(MARKDOWN_INSTRUCTION);
+  if (work.structured) parts.push(STRUCTURED_INSTRUCTION);
+  if (work.context) parts.push(`\nThis is the context you're working with:\n${work.context}`);
+  return { role: 'user', content: parts.join('\n') };
+}

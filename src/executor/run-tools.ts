@@ -1,0 +1,226 @@
+import type { Dispatch, ToolRound, ToolRunInput } from '../../machines/agent-job.machine.js';
+import { ExecutionTimeoutError } from '../errors.js';
+import type { ToolCall } from '../llm/types.js';
+import { getRun, runAgent, type RunAgent, type RunEnv } from '../runtime/run-env.js';
+import { toolResultText, type Tool } from '../tool.js';
+import { withDeadline } from './deadline.js';
+import {
+  askQuestionSchema,
+  delegateWorkSchema,
+  findCoworker,
+  isDelegationTool,
+  unknownCoworkerMessage,
+} from './delegation.js';
+import { jobTools } from './job-tools.js';
+import { notifyStep } from './steps.js';
+
+export const REPEATED_CALL_MESSAGE =
+  "I tried reusing the same input, I must stop using this action input. I'll try something else instead.";
+
+type Plan =
+  | { kind: 'answer'; text: string; isError: boolean }
+  | { kind: 'dispatch'; dispatch: Dispatch }
+  | { kind: 'run'; tool: Tool; args: unknown };
+
+interface Outcome {
+  text: string;
+  isError: boolean;
+  cached: boolean;
+}
+
+/**
+ * Runs the tool calls of one model response (SPEC §4.2). Calls are checked in order (unknown tool,
+ * bad arguments, a repeat of the call just before, usage limits), then the runnable ones run
+ * concurrently. Delegations are not run here: they come back as dispatches the job sends as events.
+ */
+export async function runTools(input: ToolRunInput, signal: AbortSignal): Promise<ToolRound> {
+  const env = getRun(input.runId);
+  const agent = runAgent(env, input.agentId);
+  const { tools, coworkers } = jobTools(env, agent, input.taskId, input.requestKind === 'task', input.chain);
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const usageCounts = { ...input.usageCounts };
+  let lastCall = input.lastCall;
+  const plans = input.calls.map((call) => {
+    const key = `${call.name}:${call.arguments.trim()}`;
+    const plan = planCall(call, byName, coworkers, usageCounts, key === lastCall);
+    lastCall = key;
+    return plan;
+  });
+  for (const call of input.calls) {
+    if (env.observed)
+      env.emit({ type: 'tool.called', runId: env.runId, agentId: agent.id, taskId: input.taskId, call });
+    await notifyStep(env, agent, input.taskId, { kind: 'tool_call', call });
+  }
+  const outcomes = await Promise.all(
+    plans.map((plan, i) => settle(env, agent, input, plan, input.calls[i], signal)),
+  );
+  return collect(env, agent, input, plans, outcomes, lastCall, usageCounts);
+}
+
+function planCall(
+  call: ToolCall,
+  byName: Map<string, Tool>,
+  coworkers: RunAgent[] | null,
+  usageCounts: Record<string, number>,
+  repeated: boolean,
+): Plan {
+  if (coworkers && isDelegationTool(call.name)) return planDelegation(call, coworkers);
+  const tool = byName.get(call.name);
+  if (!tool) {
+    const available = [...byName.keys(), ...(coworkers ? ['delegate_work', 'ask_question'] : [])];
+    const list = available.length > 0 ? available.join(', ') : '(none)';
+    return {
+      kind: 'answer',
+      text: `Tool '${call.name}' does not exist. Available tools: ${list}`,
+      isError: true,
+    };
+  }
+  const args = parseArguments(call, tool);
+  if (!args.ok) return { kind: 'answer', text: args.error, isError: true };
+  if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true };
+  const used = usageCounts[tool.name] ?? 0;
+  if (tool.maxUsageCount !== undefined && used >= tool.maxUsageCount) {
+    return {
+      kind: 'answer',
+      text: `Tool '${tool.name}' has reached its usage limit of ${tool.maxUsageCount} times and cannot be used anymore.`,
+      isError: true,
+    };
+  }
+  usageCounts[tool.name] = used + 1;
+  return { kind: 'run', tool, args: args.value };
+}
+
+function parseArguments(
+  call: ToolCall,
+  tool: Tool,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+  } catch (error) {
+    return {
+      ok: false,
+      error: `Invalid arguments for tool '${call.name}': not valid JSON (${(error as Error).message})`,
+    };
+  }
+  const parsed = tool.schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return { ok: false, error: `Invalid arguments for tool '${call.name}': ${issues}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+function planDelegation(call: ToolCall, coworkers: RunAgent[]): Plan {
+  const schema = call.name === 'delegate_work' ? delegateWorkSchema : askQuestionSchema;
+  let json: unknown;
+  try {
+    json = JSON.parse(call.arguments);
+  } catch {
+    return {
+      kind: 'answer',
+      text: `Invalid arguments for tool '${call.name}': not valid JSON`,
+      isError: true,
+    };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return { kind: 'answer', text: `Invalid arguments for tool '${call.name}': ${issues}`, isError: true };
+  }
+  const args = parsed.data as { task?: string; question?: string; context: string; coworker: string };
+  const coworker = findCoworker(coworkers, args.coworker);
+  if (!coworker)
+    return { kind: 'answer', text: unknownCoworkerMessage(args.coworker, coworkers), isError: true };
+  const kind = call.name as Dispatch['kind'];
+  return {
+    kind: 'dispatch',
+    dispatch: {
+      callId: call.id,
+      kind,
+      to: coworker.systemId,
+      request: args.task ?? args.question ?? '',
+      context: args.context,
+    },
+  };
+}
+
+async function settle(
+  env: RunEnv,
+  agent: RunAgent,
+  input: ToolRunInput,
+  plan: Plan,
+  call: ToolCall,
+  signal: AbortSignal,
+): Promise<Outcome | null> {
+  if (plan.kind === 'dispatch') return null;
+  if (plan.kind === 'answer') return { text: plan.text, isError: plan.isError, cached: false };
+  const cached = env.cache?.get(plan.tool.name, plan.args);
+  if (cached !== undefined) return { text: cached, isError: false, cached: true };
+  try {
+    const describe = () =>
+      `Agent '${agent.role}' exceeded its maxExecutionTime while running tool '${call.name}'`;
+    const result = await withDeadline(input.deadline, signal, describe, (s) =>
+      Promise.resolve(plan.tool.execute(plan.args, { signal: s, agent: agent.role, task: input.taskId })),
+    );
+    const text = toolResultText(result);
+    if (env.cache && plan.tool.cacheFunction?.(plan.args, result) !== false)
+      env.cache.set(plan.tool.name, plan.args, text);
+    return { text, isError: false, cached: false };
+  } catch (error) {
+    if (error instanceof ExecutionTimeoutError || signal.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { text: `Error executing tool '${call.name}': ${message}`, isError: true, cached: false };
+  }
+}
+
+async function collect(
+  env: RunEnv,
+  agent: RunAgent,
+  input: ToolRunInput,
+  plans: Plan[],
+  outcomes: Array<Outcome | null>,
+  lastCall: string | undefined,
+  usageCounts: Record<string, number>,
+): Promise<ToolRound> {
+  const results: Record<string, string> = {};
+  const dispatches: Dispatch[] = [];
+  let finalAnswer: string | undefined;
+  for (const [i, call] of input.calls.entries()) {
+    const plan = plans[i];
+    const outcome = outcomes[i];
+    if (plan.kind === 'dispatch' || !outcome) {
+      if (plan.kind === 'dispatch') dispatches.push(plan.dispatch);
+      continue;
+    }
+    results[call.id] = outcome.text;
+    if (finalAnswer === undefined && plan.kind === 'run' && plan.tool.resultAsAnswer && !outcome.isError) {
+      finalAnswer = outcome.text;
+    }
+    if (env.observed) {
+      env.emit({
+        type: 'tool.result',
+        runId: env.runId,
+        agentId: agent.id,
+        taskId: input.taskId,
+        call,
+        result: outcome.text,
+        isError: outcome.isError,
+        cached: outcome.cached,
+      });
+    }
+    await notifyStep(env, agent, input.taskId, {
+      kind: 'tool_result',
+      call,
+      result: outcome.text,
+      isError: outcome.isError,
+    });
+  }
+  return {
+    results,
+    dispatches,
+    lastCall,
+    usageCounts,
+    ...(finalAnswer === undefined ? {} : { finalAnswer }),
+  };
+}

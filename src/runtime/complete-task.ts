@@ -1,0 +1,24 @@
+import { writeOutputFile } from '../output-file.js';
+import { TaskOutput, type TaskOutputData } from '../outputs.js';
+import type { RunEnv, RunTask } from './run-env.js';
+
+/**
+ * What happens once a task's output is accepted (SPEC §5.8): the task's callback, then the crew's
+ * (once when they are the same function), then the output file, then the `task.completed` event.
+ */
+export async function completeTask(
+  env: RunEnv,
+  task: RunTask,
+  data: TaskOutputData,
+): Promise<TaskOutputData> {
+  const output = new TaskOutput(data);
+  task.task.output = output;
+  env.outputs.set(task.task.id, output);
+  await task.task.callback?.(output);
+  if (env.taskCallback && env.taskCallback !== task.task.callback) await env.taskCallback(output);
+  if (task.outputFile) {
+    await writeOutputFile(task.outputFile, output, { createDirectory: task.task.createDirectory });
+  }
+  if (env.observed) env.emit({ type: 'task.completed', runId: env.runId, taskId: task.task.id, output });
+  return data;
+}

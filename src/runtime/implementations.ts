@@ -1,0 +1,248 @@
+import { assign, fromPromise } from 'xstate';
+import {
+  agentJobMachine,
+  type JobContext,
+  type ModelCallInput,
+  type ToolRunInput,
+} from '../../machines/agent-job.machine.js';
+import { agentMachine, managerMachine } from '../../machines/agent.machine.js';
+import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machine.js';
+import { sequentialCrewMachine } from '../../machines/sequential-crew.machine.js';
+import { taskMachine, type TaskContext } from '../../machines/task.machine.js';
+import type { CrewContext } from '../../machines/crew-chart.js';
+import type { TaskOutcome } from '../../machines/types.js';
+import { callModel } from '../executor/call-model.js';
+import { jobTools } from '../executor/job-tools.js';
+import { MANAGER_REQUEST_EXPECTATION, systemMessage, taskMessage } from '../executor/prompts.js';
+import { runTools } from '../executor/run-tools.js';
+import { parseStructuredOutput, type StructuredResult } from '../executor/structured-output.js';
+import { CrewOutput, TaskOutput, type TaskOutputData } from '../outputs.js';
+import type { ConditionalTask } from '../task.js';
+import { addUsage, emptyUsage } from '../usage.js';
+import { completeTask } from './complete-task.js';
+import { runFailure } from './failure.js';
+import { collectHumanFeedback } from './human-feedback.js';
+import { runGuardrails } from './guardrails.js';
+import { getRun, keepingErrors, runAgent, runTask, type RunEnv } from './run-env.js';
+
+/** Runs `work` against the run's environment, keeping thrown errors so the rejection keeps its class. */
+function inRun<TInput extends { runId: string }, TOutput>(
+  work: (env: RunEnv, input: TInput, signal: AbortSignal) => Promise<TOutput>,
+) {
+  return fromPromise<TOutput, TInput>(({ input, signal }) => {
+    const env = getRun(input.runId);
+    return keepingErrors(env, () => work(env, input, signal));
+  });
+}
+
+const job = agentJobMachine.provide({
+  actors: {
+    callModel: inRun((_env, input: ModelCallInput, signal) => callModel(input, signal)),
+    runTools: inRun((_env, input: ToolRunInput, signal) => runTools(input, signal)),
+    checkAnswer: inRun(async (env, input: { runId: string; taskId?: string; answer: string }) => {
+      const schema = input.taskId ? env.tasks.get(input.taskId)?.task.outputSchema : undefined;
+      if (!schema) return { ok: true as const, parsed: undefined };
+      const result: StructuredResult<unknown> = parseStructuredOutput(input.answer, schema);
+      return result.ok ? { ok: true as const, parsed: result.value, json: result.json } : result;
+    }),
+  },
+  actions: {
+    buildMessages: assign(({ context }) => {
+      if (context.messages.length > 0) return {};
+      const messages = initialMessages(context);
+      return { messages, startMessages: messages };
+    }),
+    announceDelegations: ({ context, event }) => {
+      const env = getRun(context.runId);
+      if (!env.observed) return;
+      const { dispatches } = (
+        event as unknown as {
+          output: {
+            dispatches: Array<{
+              callId: string;
+              kind: 'delegate_work' | 'ask_question';
+              to: string;
+              request: string;
+            }>;
+          };
+        }
+      ).output;
+      for (const d of dispatches) {
+        env.emit({
+          type: 'delegation.sent',
+          runId: env.runId,
+          agentId: context.agent.id,
+          taskId: context.request.taskId,
+          kind: d.kind,
+          requestId: `${context.request.requestId}/${d.callId}`,
+          to: d.to,
+          request: d.request,
+        });
+      }
+    },
+    announceDelegationReply: ({ context, event }) => {
+      const env = getRun(context.runId);
+      if (!env.observed || event.type !== 'delegation.reply') return;
+      const callId = context.awaiting[event.requestId];
+      const call = context.calls.find((c) => c.id === callId);
+      env.emit({
+        type: 'delegation.replied',
+        runId: env.runId,
+        agentId: context.agent.id,
+        taskId: context.request.taskId,
+        kind: call?.name === 'ask_question' ? 'ask_question' : 'delegate_work',
+        requestId: event.requestId,
+        from: event.from,
+        reply: event.answer,
+      });
+    },
+  },
+});
+
+function initialMessages(context: JobContext) {
+  const env = getRun(context.runId);
+  const agent = runAgent(env, context.agent.id);
+  const { request } = context;
+  const react = agent.llm.supportsFunctionCalling === false;
+  const tools = react
+    ? jobTools(env, agent, request.taskId, request.kind === 'task', request.chain).definitions
+    : null;
+  const task = request.kind === 'task' && request.taskId ? runTask(env, request.taskId) : undefined;
+  const work = task
+    ? {
+        description: task.description,
+        expectedOutput: task.expectedOutput,
+        context: request.context,
+        markdown: task.task.markdown,
+        structured: request.structured,
+      }
+    : {
+        description: request.request ?? '',
+        expectedOutput: MANAGER_REQUEST_EXPECTATION,
+        context: request.context,
+      };
+  return [systemMessage(agent, tools), taskMessage(work)];
+}
+
+const task = taskMachine.provide({
+  actors: {
+    runGuardrails: inRun((env, input: { runId: string; taskId: string; draft: TaskOutputData }, signal) => {
+      const t = runTask(env, input.taskId);
+      return runGuardrails(env, t, executorOf(env, t.task.id), input.draft, signal);
+    }),
+    collectHumanFeedback: inRun(
+      (env, input: { runId: string; taskId: string; output: TaskOutputData; round: number }, signal) =>
+        collectHumanFeedback(env, runTask(env, input.taskId), input.output, input.round, signal),
+    ),
+    completeTask: inRun((env, input: { runId: string; taskId: string; output: TaskOutputData }) =>
+      completeTask(env, runTask(env, input.taskId), input.output),
+    ),
+  },
+  actions: {
+    announceStart: ({ context }) =>
+      emitTask(context, (env) => ({
+        type: 'task.started',
+        runId: env.runId,
+        taskId: context.spec.id,
+        name: context.spec.name,
+        agentId: context.spec.executor,
+      })),
+    announceSkip: ({ context }) => {
+      const outcome = context.outcome;
+      if (outcome?.status === 'skipped') {
+        emitTask(context, (env) => ({
+          type: 'task.skipped',
+          runId: env.runId,
+          taskId: context.spec.id,
+          output: new TaskOutput(outcome.output),
+        }));
+      }
+    },
+    announceFailure: ({ context }) =>
+      emitTask(context, (env) => ({
+        type: 'task.failed',
+        runId: env.runId,
+        taskId: context.spec.id,
+        error: runFailure(env, { taskId: context.spec.id, error: context.error! }),
+      })),
+    announceGuardrailFailure: ({ context }) =>
+      emitTask(context, (env) => ({
+        type: 'guardrail.failed',
+        runId: env.runId,
+        taskId: context.spec.id,
+        error: context.lastGuardrailError ?? '',
+        retry: context.guardrailRetries,
+        maxRetries: context.spec.guardrailMaxRetries,
+      })),
+    announceHumanInput: ({ context }) => {
+      const env = getRun(context.runId);
+      if (env.observed) {
+        env.emit({
+          type: 'human.input.requested',
+          runId: env.runId,
+          taskId: context.spec.id,
+          round: context.humanRound + 1,
+          output: new TaskOutput(context.draft!),
+        });
+      }
+      env.onHumanInputRequested?.(context.spec.id);
+    },
+  },
+});
+
+function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEnv['emit']>[0]) {
+  const env = getRun(context.runId);
+  if (env.observed) env.emit(build(env));
+}
+
+/** The agent that answers for a task: its own agent, or the manager in a hierarchical crew. */
+function executorOf(env: RunEnv, taskId: string) {
+  const t = runTask(env, taskId);
+  if (env.process === 'hierarchical' || !t.task.agent) {
+    const manager = [...env.agents.values()].find((a) => a.systemId === 'manager');
+    if (manager) return manager;
+  }
+  return runAgent(env, t.task.agent!.id);
+}
+
+const crewImplementations = {
+  actors: {
+    task,
+    agent: agentMachine.provide({ actors: { agentJob: job } }),
+    manager: managerMachine.provide({ actors: { agentJob: job } }),
+    evaluateCondition: inRun(
+      async (env, input: { runId: string; taskId: string; previous?: TaskOutputData }) => {
+        const conditional = runTask(env, input.taskId).task as ConditionalTask;
+        const previous = input.previous ? new TaskOutput(input.previous) : undefined;
+        return Boolean(await conditional.condition(previous as TaskOutput));
+      },
+    ),
+    completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }) =>
+      completeRun(env, input.outcomes),
+    ),
+  },
+  actions: {
+    raiseRunError: ({ context }: { context: CrewContext }) => {
+      throw runFailure(
+        getRun(context.runId),
+        context.failure ?? { error: { name: 'Error', message: 'The run failed' } },
+      );
+    },
+  },
+};
+
+async function completeRun(env: RunEnv, outcomes: TaskOutcome[]): Promise<CrewOutput> {
+  let usage = emptyUsage();
+  const tasksOutput: TaskOutput[] = [];
+  for (const outcome of outcomes) {
+    usage = addUsage(usage, outcome.usage);
+    if (outcome.status !== 'failed')
+      tasksOutput.push(env.outputs.get(outcome.taskId) ?? new TaskOutput(outcome.output));
+  }
+  let output = new CrewOutput({ runId: env.runId, tasksOutput, tokenUsage: usage });
+  for (const callback of env.afterKickoff) output = await callback(output);
+  return output;
+}
+
+export const runtimeSequentialMachine = sequentialCrewMachine.provide(crewImplementations);
+export const runtimeHierarchicalMachine = hierarchicalCrewMachine.provide(crewImplementations);

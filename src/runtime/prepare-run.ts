@@ -1,0 +1,178 @@
+import type { AgentSpec, TaskSpec } from '../../machines/types.js';
+import type { CrewInput } from '../../machines/crew-chart.js';
+import type { Agent } from '../agent.js';
+import type { AgentStep, CrewEvent } from '../events.js';
+import { RateLimiter } from '../executor/rate-limiter.js';
+import { ToolCache } from '../executor/tool-cache.js';
+import type { HumanInputHandler } from '../human-input.js';
+import { interpolate, type Inputs } from '../interpolation.js';
+import { resolveLLM } from '../llm/resolve.js';
+import type { LLM } from '../llm/types.js';
+import type { CrewOutput, TaskOutput } from '../outputs.js';
+import { ConditionalTask, type Task } from '../task.js';
+import type { RunAgent, RunEnv, RunTask } from './run-env.js';
+
+/** What a run needs to know about its crew. */
+export interface CrewDefinition {
+  name: string;
+  process: 'sequential' | 'hierarchical';
+  agents: Agent[];
+  tasks: Task[];
+  manager?: Agent;
+  maxRpm?: number;
+  cache: boolean;
+  verbose: boolean;
+  taskCallback?: (output: TaskOutput) => void | Promise<void>;
+  stepCallback?: (step: AgentStep) => void | Promise<void>;
+  afterKickoff: Array<(output: CrewOutput) => CrewOutput | Promise<CrewOutput>>;
+  humanInput?: HumanInputHandler;
+}
+
+export interface EventSink {
+  emit(event: CrewEvent): void;
+  readonly observed: boolean;
+}
+
+// Models and rate limits belong to the agent, not the run: concurrent kickoffs share one limiter.
+const models = new WeakMap<Agent, LLM>();
+const limiters = new WeakMap<Agent, RateLimiter>();
+
+function modelOf(agent: Agent): LLM {
+  let llm = models.get(agent);
+  if (!llm) {
+    llm = resolveLLM(agent.llm);
+    models.set(agent, llm);
+  }
+  return llm;
+}
+
+function limiterOf(agent: Agent, crewMaxRpm: number | undefined): RateLimiter | undefined {
+  const maxRpm = agent.maxRpm ?? crewMaxRpm;
+  if (maxRpm === undefined) return undefined;
+  let limiter = limiters.get(agent);
+  if (!limiter) {
+    limiter = new RateLimiter(maxRpm);
+    limiters.set(agent, limiter);
+  }
+  return limiter;
+}
+
+/** Every agent a crew uses: its list, then task agents not in it, then the manager. */
+export function crewAgents(crew: CrewDefinition): Agent[] {
+  const agents = [...crew.agents];
+  for (const task of crew.tasks) if (task.agent && !agents.includes(task.agent)) agents.push(task.agent);
+  return agents;
+}
+
+/** Interpolates the crew for one run's inputs and builds the run's environment and the chart's input. */
+export function prepareRun(
+  crew: CrewDefinition,
+  runId: string,
+  inputs: Inputs,
+  sink: EventSink,
+): { env: RunEnv; input: CrewInput } {
+  const fill = Object.keys(inputs).length > 0;
+  const text = (template: string, field: string, owner: string) =>
+    fill ? interpolate(template, inputs, { field, owner }) : template;
+  const workers = crewAgents(crew).map((agent) => runAgentOf(crew, agent, text, 'agent'));
+  const manager = crew.manager ? runAgentOf(crew, crew.manager, text, 'manager') : undefined;
+  const delegating = crew.process === 'sequential' && workers.length > 1;
+  for (const worker of workers) {
+    worker.coworkers =
+      delegating && worker.agent.allowDelegation ? workers.filter((w) => w !== worker) : null;
+  }
+  const tasks = crew.tasks.map((task, index) => runTaskOf(task, index, workers, text));
+  const env: RunEnv = {
+    runId,
+    crewName: crew.name,
+    process: crew.process,
+    inputs,
+    agents: new Map([...workers, ...(manager ? [manager] : [])].map((a) => [a.id, a])),
+    tasks: new Map(tasks.map((t) => [t.task.id, t])),
+    ...(crew.cache ? { cache: new ToolCache() } : {}),
+    humanInput: crew.humanInput,
+    errors: new Map(),
+    outputs: new Map(),
+    emit: (event) => sink.emit(event),
+    get observed() {
+      return sink.observed;
+    },
+    taskCallback: crew.taskCallback,
+    afterKickoff: crew.afterKickoff,
+  };
+  const input: CrewInput = {
+    runId,
+    tasks: tasks.map((t) => taskSpec(crew, t, manager, workers)),
+    agents: workers.map(agentSpec),
+    ...(manager ? { manager: agentSpec(manager) } : {}),
+  };
+  return { env, input };
+}
+
+type Fill = (template: string, field: string, owner: string) => string;
+
+function runAgentOf(crew: CrewDefinition, agent: Agent, text: Fill, kind: 'agent' | 'manager'): RunAgent {
+  const owner = `agent '${agent.role}'`;
+  return {
+    agent,
+    id: agent.id,
+    systemId: kind === 'manager' ? 'manager' : `agent:${agent.id}`,
+    role: text(agent.role, 'role', owner),
+    goal: text(agent.goal, 'goal', owner),
+    backstory: text(agent.backstory, 'backstory', owner),
+    llm: modelOf(agent),
+    tools: agent.tools,
+    limiter: limiterOf(agent, crew.maxRpm),
+    stepCallback: agent.stepCallback ?? crew.stepCallback,
+    coworkers: null,
+  };
+}
+
+function runTaskOf(task: Task, index: number, workers: RunAgent[], text: Fill): RunTask {
+  const owner = `task '${task.label}'`;
+  const assigned = task.agent ? workers.filter((w) => w.agent === task.agent) : workers;
+  return {
+    task,
+    index,
+    description: text(task.description, 'description', owner),
+    expectedOutput: text(task.expectedOutput, 'expectedOutput', owner),
+    ...(task.outputFile === undefined ? {} : { outputFile: text(task.outputFile, 'outputFile', owner) }),
+    coworkers: assigned,
+  };
+}
+
+function agentSpec(agent: RunAgent): AgentSpec {
+  return {
+    id: agent.id,
+    role: agent.role,
+    maxIter: agent.agent.maxIter,
+    maxRetryLimit: agent.agent.maxRetryLimit,
+    ...(agent.agent.maxExecutionTime === undefined ? {} : { maxExecutionTime: agent.agent.maxExecutionTime }),
+  };
+}
+
+function taskSpec(
+  crew: CrewDefinition,
+  task: RunTask,
+  manager: RunAgent | undefined,
+  workers: RunAgent[],
+): TaskSpec {
+  const t = task.task;
+  const hierarchical = crew.process === 'hierarchical' && manager;
+  const agent = t.agent;
+  return {
+    id: t.id,
+    name: t.name ?? task.description,
+    description: task.description,
+    expectedOutput: task.expectedOutput,
+    executor: hierarchical ? 'manager' : `agent:${agent!.id}`,
+    agentRole: hierarchical ? manager.role : (workers.find((w) => w.agent === agent)?.role ?? ''),
+    async: t.asyncExecution,
+    conditional: t instanceof ConditionalTask,
+    context: t.context ? t.context.filter((c) => crew.tasks.includes(c)).map((c) => c.id) : null,
+    humanInput: t.humanInput,
+    guardrails: t.guardrails.length,
+    guardrailMaxRetries: t.guardrailMaxRetries,
+    structured: t.outputSchema !== undefined,
+  };
+}

@@ -1,0 +1,91 @@
+import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
+import { CrewAbortedError } from '../errors.js';
+import { CrewOutput } from '../outputs.js';
+import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
+import { runtimeHierarchicalMachine, runtimeSequentialMachine } from './implementations.js';
+import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
+
+export type CrewMachine = typeof runtimeSequentialMachine;
+export type CrewActor = Actor<CrewMachine>;
+export type Inspector = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+export function machineFor(process: 'sequential' | 'hierarchical'): CrewMachine {
+  return process === 'hierarchical' ? runtimeHierarchicalMachine : runtimeSequentialMachine;
+}
+
+export interface LaunchOptions {
+  env: RunEnv;
+  input: CrewInput;
+  snapshot?: Snapshot<unknown>;
+  inspect?: Inspector;
+  signal?: AbortSignal;
+  /** Called with every settled snapshot of the crew (checkpoints use it). */
+  onSnapshot?: (actor: CrewActor) => void | Promise<void>;
+}
+
+export interface LaunchedRun {
+  actor: CrewActor;
+  /** Settles when the run ends; nothing of the run is left running after it settles. */
+  result: Promise<CrewOutput>;
+  usage(): UsageMetrics;
+}
+
+/** Creates the crew actor for a prepared run and ties its end to a promise, its stop to the signal. */
+export function createRunActor(options: LaunchOptions): CrewActor {
+  registerRun(options.env);
+  const inspect = options.inspect;
+  return createActor(machineFor(options.env.process), {
+    input: options.input,
+    systemId: 'crew',
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    ...(inspect
+      ? { inspect: typeof inspect === 'function' ? inspect : (e: InspectionEvent) => inspect.next?.(e) }
+      : {}),
+  });
+}
+
+/** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */
+export function launchRun(options: LaunchOptions): LaunchedRun {
+  const { env, signal } = options;
+  const actor = createRunActor(options);
+  const usage = () => usageSoFar(actor);
+  const result = new Promise<CrewOutput>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | undefined, output?: CrewOutput) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      subscription.unsubscribe();
+      actor.stop();
+      unregisterRun(env.runId);
+      if (error) {
+        if (env.observed) env.emit({ type: 'crew.failed', runId: env.runId, error });
+        reject(error);
+      } else {
+        if (env.observed) env.emit({ type: 'crew.completed', runId: env.runId, output: output! });
+        resolve(output!);
+      }
+    };
+    const onAbort = () => finish(new CrewAbortedError());
+    const subscription = actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') finish(undefined, snapshot.output as CrewOutput);
+        else void options.onSnapshot?.(actor);
+      },
+      error: (error) => finish(error instanceof Error ? error : new Error(String(error))),
+    });
+    if (signal?.aborted) return finish(new CrewAbortedError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    actor.start();
+  });
+  return { actor, result, usage };
+}
+
+/** Usage of every task that reported so far (a failed run still used tokens). */
+export function usageSoFar(actor: CrewActor): UsageMetrics {
+  const context = actor.getSnapshot().context as CrewContext | undefined;
+  let usage = emptyUsage();
+  for (const outcome of Object.values(context?.outcomes ?? {})) usage = addUsage(usage, outcome.usage);
+  return usage;
+}
