@@ -13,6 +13,9 @@ export interface CrewInput {
   agents: AgentSpec[];
   /** The hierarchical process's manager. */
   manager?: AgentSpec;
+  /** Replay: start at this task, with the outcomes of the tasks before it from an earlier run. */
+  startAt?: number;
+  outcomes?: Record<string, TaskOutcome>;
 }
 
 export interface CrewContext {
@@ -155,7 +158,14 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         const id = `task:${spec.id}`;
         taskRefs[spec.id] = spawn('task', { id, systemId: id, input: { runId: input.runId, spec } });
       }
-      return { runId: input.runId, tasks: input.tasks, index: 0, outcomes: {}, pendingAsync: [], taskRefs };
+      return {
+        runId: input.runId,
+        tasks: input.tasks,
+        index: input.startAt ?? 0,
+        outcomes: input.outcomes ?? {},
+        pendingAsync: [],
+        taskRefs,
+      };
     },
     initial: 'running',
     output: ({ context }) => context.result!,

@@ -60,7 +60,7 @@ export class Agent {
     this.backstory = options.backstory;
     this.id =
       options.id ??
-      `${slug(options.role)}-${stableId(options.role, options.goal, options.backstory).slice(0, 8)}`;
+      `${slug(options.role) || 'agent'}-${stableId(options.role, options.goal, options.backstory).slice(0, 8)}`;
     this.llm = options.llm;
     this.tools = [...(options.tools ?? [])];
     this.allowDelegation = options.allowDelegation ?? false;

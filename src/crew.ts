@@ -8,7 +8,7 @@ import type { HumanInputHandler } from './human-input.js';
 import { placeholders, validateInputs, type Inputs } from './interpolation.js';
 import type { LLM } from './llm/types.js';
 import { createManagerAgent } from './manager.js';
-import type { CrewOutput, TaskOutput } from './outputs.js';
+import { TaskOutput, type CrewOutput } from './outputs.js';
 import { Process } from './process.js';
 import { terminalAvailable } from './runtime/human-feedback.js';
 import { crewAgents, prepareRun, type CrewDefinition, type EventSink } from './runtime/prepare-run.js';
@@ -20,8 +20,12 @@ import {
   type CrewMachine,
   type Inspector,
 } from './runtime/run-driver.js';
+import { RunCheckpointer } from './runtime/checkpointing.js';
+import { loadCheckpoint, outcomesBefore, requireStore } from './runtime/durable.js';
 import { unregisterRun } from './runtime/run-env.js';
 import type { Task } from './task.js';
+import type { Checkpoint } from './checkpoint/types.js';
+import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
 
@@ -199,16 +203,84 @@ export class Crew {
     return actor;
   }
 
+  /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
+  async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
+    const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this);
+    for (const [id, outcome] of Object.entries(checkpointOutcomesOf(checkpoint))) {
+      const task = this.tasks.find((t) => t.id === id);
+      if (task && outcome.status === 'done') task.output = new TaskOutput(outcome.output);
+    }
+    return this.#launch(checkpoint.inputs, { ...options, runId }, this.#sink(), {
+      snapshot: checkpoint.snapshot as Snapshot<unknown>,
+    });
+  }
+
+  /**
+   * Re-runs the last run (or `runId`) from `taskId`: earlier outputs come from the checkpoint store,
+   * that task and every later one run again, as a new run.
+   */
+  async replay(
+    taskId: string,
+    options: { runId?: string; inputs?: Inputs } & Omit<KickoffOptions, 'runId'> = {},
+  ): Promise<CrewOutput> {
+    const store = requireStore(this.checkpoint, 'replay');
+    const index = this.tasks.findIndex((t) => t.id === taskId);
+    if (index < 0) throw new StatecrewError('unknown_task', `Task '${taskId}' is not in this crew's tasks`);
+    const runId = options.runId ?? (await store.list()).at(-1);
+    if (!runId)
+      throw new StatecrewError(
+        'unknown_run',
+        'There is no earlier run to replay: the checkpoint store is empty',
+      );
+    const checkpoint = await loadCheckpoint(store, runId, this);
+    const outcomes = outcomesBefore(checkpoint, this.tasks, index);
+    const { inputs, runId: _previous, ...kickoff } = options;
+    return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(), { startAt: index, outcomes });
+  }
+
   async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
     const prepared = await this.#beforeKickoff(inputs);
     this.#checkHumanInput();
+    return this.#launch(prepared, options, sink, {});
+  }
+
+  async #launch(
+    inputs: Inputs,
+    options: KickoffOptions,
+    sink: Sink,
+    from: {
+      snapshot?: Snapshot<unknown>;
+      startAt?: number;
+      outcomes?: Checkpoint extends never ? never : ReturnType<typeof outcomesBefore>;
+    },
+  ): Promise<CrewOutput> {
     const runId = options.runId ?? newRunId();
-    const { env, input } = prepareRun(this.#definition, runId, prepared, sink);
+    const { env, input } = prepareRun(this.#definition, runId, inputs, sink);
     sink.startedRun = true;
-    if (env.observed) {
-      env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs: prepared });
+    if (env.observed && !from.snapshot) {
+      env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
     }
-    const run = launchRun({ env, input, inspect: options.inspect, signal: options.signal });
+    const checkpointer = this.checkpoint
+      ? new RunCheckpointer(this.checkpoint, {
+          runId,
+          crewName: this.name,
+          process: this.process,
+          taskIds: this.tasks.map((t) => t.id),
+          agentIds: [...env.agents.keys()],
+          inputs,
+        })
+      : undefined;
+    const run = launchRun({
+      env,
+      input: {
+        ...input,
+        ...(from.startAt === undefined ? {} : { startAt: from.startAt, outcomes: from.outcomes }),
+      },
+      inspect: options.inspect,
+      signal: options.signal,
+      ...(from.snapshot ? { snapshot: from.snapshot } : {}),
+      ...(checkpointer ? { checkpointer } : {}),
+    });
     try {
       const output = await run.result;
       this.usageMetrics = output.tokenUsage;
@@ -266,6 +338,16 @@ export class Crew {
 
 interface Sink extends EventSink {
   startedRun: boolean;
+}
+
+function checkpointOutcomesOf(checkpoint: Checkpoint) {
+  return (
+    (
+      checkpoint.snapshot as {
+        context?: { outcomes?: Record<string, import('../machines/types.js').TaskOutcome> };
+      }
+    ).context?.outcomes ?? {}
+  );
 }
 
 function checkInputs(inputs: Inputs | undefined): Inputs {

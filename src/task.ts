@@ -68,7 +68,7 @@ export class Task<TSchema extends z.ZodType = z.ZodType> {
     this.expectedOutput = options.expectedOutput;
     this.id =
       options.id ??
-      `${slug(options.name ?? options.description)}-${stableId(options.name ?? '', options.description, options.expectedOutput).slice(0, 8)}`;
+      `${slug(options.name ?? options.description) || 'task'}-${stableId(options.name ?? '', options.description, options.expectedOutput).slice(0, 8)}`;
     this.agent = options.agent;
     this.context = options.context ? [...options.context] : undefined;
     this.asyncExecution = options.asyncExecution ?? false;

@@ -4,6 +4,7 @@ import { CrewAbortedError } from '../errors.js';
 import { CrewOutput } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
 import { runtimeHierarchicalMachine, runtimeSequentialMachine } from './implementations.js';
+import type { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
@@ -20,8 +21,7 @@ export interface LaunchOptions {
   snapshot?: Snapshot<unknown>;
   inspect?: Inspector;
   signal?: AbortSignal;
-  /** Called with every settled snapshot of the crew (checkpoints use it). */
-  onSnapshot?: (actor: CrewActor) => void | Promise<void>;
+  checkpointer?: RunCheckpointer;
 }
 
 export interface LaunchedRun {
@@ -47,8 +47,9 @@ export function createRunActor(options: LaunchOptions): CrewActor {
 
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */
 export function launchRun(options: LaunchOptions): LaunchedRun {
-  const { env, signal } = options;
+  const { env, signal, checkpointer } = options;
   const actor = createRunActor(options);
+  if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
   const usage = () => usageSoFar(actor);
   const result = new Promise<CrewOutput>((resolve, reject) => {
     let settled = false;
@@ -57,8 +58,16 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       subscription.unsubscribe();
+      if (!error) checkpointer?.save(actor, 'crew.completed');
       actor.stop();
       unregisterRun(env.runId);
+      const saved = checkpointer ? checkpointer.flush() : Promise.resolve();
+      saved.then(
+        () => settle(error, output),
+        (saveError: unknown) => settle(error ?? (saveError as Error), output),
+      );
+    };
+    const settle = (error: Error | undefined, output?: CrewOutput) => {
       if (error) {
         if (env.observed) env.emit({ type: 'crew.failed', runId: env.runId, error });
         reject(error);
@@ -71,13 +80,14 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
     const subscription = actor.subscribe({
       next: (snapshot) => {
         if (snapshot.status === 'done') finish(undefined, snapshot.output as CrewOutput);
-        else void options.onSnapshot?.(actor);
+        else checkpointer?.observe(actor);
       },
       error: (error) => finish(error instanceof Error ? error : new Error(String(error))),
     });
     if (signal?.aborted) return finish(new CrewAbortedError());
     signal?.addEventListener('abort', onAbort, { once: true });
     actor.start();
+    if (actor.getSnapshot().status === 'done') finish(undefined, actor.getSnapshot().output as CrewOutput);
   });
   return { actor, result, usage };
 }

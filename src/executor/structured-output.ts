@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+export type StructuredResult<T> =
+  { ok: true; value: T; json: Record<string, unknown> | undefined } | { ok: false; error: string };
+
+interface Candidate {
+  value: unknown;
+  length: number;
+}
+
+const NO_JSON =
+  'No JSON was found in the answer. Reply with only a JSON value that matches the requested schema, with no other text.';
+
+/**
+ * Finds the JSON in a model's answer (the whole text, else a fenced block, else a block embedded in prose)
+ * and validates it. Errors are written for the model, which is asked again with them.
+ */
+export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): StructuredResult<T> {
+  const candidates = jsonCandidates(text);
+  if (candidates.length === 0) return { ok: false, error: NO_JSON };
+  let closest: { length: number; error: z.ZodError } | undefined;
+  for (const candidate of candidates) {
+    const result = schema.safeParse(candidate.value);
+    if (result.success) {
+      return { ok: true, value: result.data, json: isPlainObject(result.data) ? result.data : undefined };
+    }
+    // The largest JSON value is most likely the intended answer, so its issues are the ones reported.
+    if (!closest || candidate.length > closest.length)
+      closest = { length: candidate.length, error: result.error };
+  }
+  const issues = z.prettifyError((closest as { error: z.ZodError }).error);
+  return {
+    ok: false,
+    error: `The JSON in the answer does not match the requested schema:\n${issues}\nReply with only the corrected JSON value.`,
+  };
+}
+
+/** Parsed JSON values, from the most to the least explicit way of giving them; one tier only. */
+function jsonCandidates(text: string): Candidate[] {
+  const whole = parseJson(text.trim());
+  if (whole) return [whole];
+  const fenced = fencedBlocks(text)
+    .map(parseJson)
+    .filter((c): c is Candidate => c !== undefined);
+  if (fenced.length > 0) return fenced;
+  return embeddedValues(text);
+}
+
+function parseJson(text: string): Candidate | undefined {
+  if (text === '') return undefined;
+  try {
+    return { value: JSON.parse(text) as unknown, length: text.length };
+  } catch {
+    return undefined;
+  }
+}
+
+function fencedBlocks(text: string): string[] {
+  // A fence tagged with another language leaves its tag in the body, which then fails to parse.
+  return [...text.matchAll(/```[ \t]*(?:json)?[ \t]*\r?\n?([\s\S]*?)```/gi)].map((m) => m[1].trim());
+}
+
+function embeddedValues(text: string): Candidate[] {
+  const found: Candidate[] = [];
+  let coveredUntil = -1;
+  for (const [start, end] of balancedBlocks(text)) {
+    // Blocks nest or are disjoint: one that starts inside a parsed value is part of it.
+    if (start < coveredUntil) continue;
+    const candidate = parseJson(text.slice(start, end));
+    if (candidate) {
+      found.push(candidate);
+      coveredUntil = end;
+    }
+  }
+  return found;
+}
+
+/** `[start, end)` of every balanced `{…}` / `[…]` block, by start; brackets inside JSON strings are ignored. */
+function balancedBlocks(text: string): Array<[number, number]> {
+  const blocks: Array<[number, number]> = [];
+  const open: number[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+      else if (char === '\n') {
+        // JSON strings hold no raw newline: this quote was prose, and so is the region around it.
+        inString = false;
+        open.length = 0;
+      }
+      continue;
+    }
+    if (char === '"' && open.length > 0) inString = true;
+    else if (char === '{' || char === '[') open.push(i);
+    else if (char === '}' || char === ']') closeBlock(text, open, i, blocks);
+  }
+  return blocks.sort((a, b) => a[0] - b[0]);
+}
+
+function closeBlock(text: string, open: number[], end: number, blocks: Array<[number, number]>): void {
+  const start = open.pop();
+  const expected = text[end] === '}' ? '{' : '[';
+  if (start !== undefined && text[start] === expected) blocks.push([start, end + 1]);
+  else open.length = 0; // a mismatched bracket: nothing open here is JSON
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,69 @@
+import type { CrewContext } from '../../machines/crew-chart.js';
+import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
+import type { Inputs } from '../interpolation.js';
+import type { CrewActor } from './run-driver.js';
+
+export interface CheckpointMeta {
+  runId: string;
+  crewName: string;
+  process: 'sequential' | 'hierarchical';
+  taskIds: string[];
+  agentIds: string[];
+  inputs: Inputs;
+}
+
+/**
+ * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
+ * for a person. Writes are queued so they land in order; `flush()` waits for them.
+ */
+export class RunCheckpointer {
+  #queue: Promise<void> = Promise.resolve();
+  #lastOutcomes: unknown;
+  #error: unknown;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly meta: CheckpointMeta,
+  ) {}
+
+  /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
+  observe(actor: CrewActor): void {
+    const snapshot = actor.getSnapshot();
+    const outcomes = (snapshot.context as CrewContext).outcomes;
+    if (snapshot.status !== 'active' || outcomes === this.#lastOutcomes) return;
+    const first = this.#lastOutcomes === undefined;
+    this.#lastOutcomes = outcomes;
+    if (!first || Object.keys(outcomes).length > 0) this.save(actor, 'task.completed');
+  }
+
+  /**
+   * A task entered `human-input` inside its own step; the crew's snapshot is consistent only once
+   * that step has finished, so the save is taken on the next turn of the event loop.
+   */
+  saveSoon(actor: CrewActor, reason: Checkpoint['reason']): void {
+    setImmediate(() => {
+      if (actor.getSnapshot().status === 'active') this.save(actor, reason);
+    });
+  }
+
+  save(actor: CrewActor, reason: Checkpoint['reason']): void {
+    const checkpoint: Checkpoint = {
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      ...this.meta,
+      reason,
+      savedAt: new Date().toISOString(),
+      snapshot: JSON.parse(JSON.stringify(actor.getPersistedSnapshot())),
+    };
+    this.#queue = this.#queue
+      .then(() => this.store.save(this.meta.runId, checkpoint))
+      .catch((error: unknown) => {
+        this.#error ??= error;
+      });
+  }
+
+  /** Waits for every queued write; rejects with the first write error. */
+  async flush(): Promise<void> {
+    await this.#queue;
+    if (this.#error) throw this.#error;
+  }
+}

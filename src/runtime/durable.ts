@@ -1,0 +1,79 @@
+import type { CrewContext } from '../../machines/crew-chart.js';
+import type { TaskOutcome } from '../../machines/types.js';
+import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
+import { StatecrewError } from '../errors.js';
+import type { Task } from '../task.js';
+
+export function requireStore(store: CheckpointStore | undefined, what: string): CheckpointStore {
+  if (!store) {
+    throw new StatecrewError(
+      'no_checkpoint_store',
+      `crew.${what}() needs a crew built with a checkpoint store (checkpoint: new FileCheckpointStore(dir))`,
+    );
+  }
+  return store;
+}
+
+/** Loads a run's checkpoint and refuses one that does not belong to this crew. */
+export async function loadCheckpoint(
+  store: CheckpointStore,
+  runId: string,
+  crew: { process: string; tasks: Task[] },
+): Promise<Checkpoint> {
+  const checkpoint = await store.load(runId);
+  if (!checkpoint) throw new StatecrewError('unknown_run', `No checkpoint for run '${runId}'`);
+  if (checkpoint.formatVersion > CHECKPOINT_FORMAT_VERSION) {
+    throw new StatecrewError(
+      'checkpoint_mismatch',
+      `Checkpoint of run '${runId}' has format ${checkpoint.formatVersion}; this statecrew reads up to ${CHECKPOINT_FORMAT_VERSION}`,
+    );
+  }
+  if (checkpoint.process !== crew.process) {
+    throw new StatecrewError(
+      'checkpoint_mismatch',
+      `Run '${runId}' was a ${checkpoint.process} crew; this crew is ${crew.process}`,
+    );
+  }
+  const ids = crew.tasks.map((t) => t.id);
+  const missing = checkpoint.taskIds.filter((id) => !ids.includes(id));
+  const extra = ids.filter((id) => !checkpoint.taskIds.includes(id));
+  if (missing.length > 0 || extra.length > 0 || ids.join('\n') !== checkpoint.taskIds.join('\n')) {
+    const detail = [
+      missing.length ? `tasks in the checkpoint but not in the crew: ${missing.join(', ')}` : '',
+      extra.length ? `tasks in the crew but not in the checkpoint: ${extra.join(', ')}` : '',
+      !missing.length && !extra.length ? 'the tasks are in another order' : '',
+    ].filter(Boolean);
+    throw new StatecrewError(
+      'checkpoint_mismatch',
+      `The checkpoint of run '${runId}' does not match this crew: ${detail.join('; ')}`,
+    );
+  }
+  return checkpoint;
+}
+
+/** The recorded task outcomes of a checkpoint's crew snapshot. */
+export function checkpointOutcomes(checkpoint: Checkpoint): Record<string, TaskOutcome> {
+  const context = (checkpoint.snapshot as { context?: Partial<CrewContext> } | undefined)?.context;
+  return context?.outcomes ?? {};
+}
+
+/** The outcomes a replay from `index` starts with: every earlier task's, which must all be there. */
+export function outcomesBefore(
+  checkpoint: Checkpoint,
+  tasks: Task[],
+  index: number,
+): Record<string, TaskOutcome> {
+  const recorded = checkpointOutcomes(checkpoint);
+  const outcomes: Record<string, TaskOutcome> = {};
+  for (const task of tasks.slice(0, index)) {
+    const outcome = recorded[task.id];
+    if (!outcome || outcome.status === 'failed') {
+      throw new StatecrewError(
+        'replay_unavailable',
+        `Cannot replay from task '${tasks[index].label}': the earlier task '${task.label}' has no output in run '${checkpoint.runId}'`,
+      );
+    }
+    outcomes[task.id] = outcome;
+  }
+  return outcomes;
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseStructuredOutput } from '../../src/executor/structured-output.js';
+
+const Report = z.object({ title: z.string(), score: z.number() });
+
+describe('parseStructuredOutput', () => {
+  it('should parse a whole-text JSON answer and expose it as value and json', () => {
+    const result = parseStructuredOutput('  {"title": "AI", "score": 9}\n', Report);
+    expect(result).toEqual({ ok: true, value: { title: 'AI', score: 9 }, json: { title: 'AI', score: 9 } });
+  });
+
+  it('should type the value from the schema', () => {
+    const result = parseStructuredOutput('{"title": "AI", "score": 9}', Report);
+    if (!result.ok) throw new Error(result.error);
+    const title: string = result.value.title;
+    expect(title).toBe('AI');
+  });
+
+  it('should read a ```json fenced block surrounded by prose', () => {
+    const text = 'Here you go:\n```json\n{"title": "AI", "score": 9}\n```\nHope it helps.';
+    expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 9 } });
+  });
+
+  it('should read a bare ``` fenced block', () => {
+    const text = 'Result:\n```\n{"title": "AI", "score": 1}\n```';
+    expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 1 } });
+  });
+
+  it('should find an object embedded in prose, ignoring braces inside its strings', () => {
+    const text = 'Sure! The report is {"title": "Sets like {a} and [b}", "score": 3} as requested.';
+    expect(parseStructuredOutput(text, Report)).toMatchObject({
+      ok: true,
+      value: { title: 'Sets like {a} and [b}', score: 3 },
+    });
+  });
+
+  it('should skip bracketed prose that is not JSON before the real object', () => {
+    const text = 'Step [1 of 2] {not json} then [see below]: {"title": "AI", "score": 2}';
+    expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 2 } });
+  });
+
+  it('should prefer an embedded value that matches the schema over an earlier one that does not', () => {
+    const text = 'See note [1]. Answer: {"title": "AI", "score": 5}';
+    expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 5 } });
+  });
+
+  it('should not accept an object nested inside a larger JSON value in place of it', () => {
+    const text = 'Result: {"data": {"title": "AI", "score": 5}}';
+    const result = parseStructuredOutput(text, Report);
+    expect(result.ok).toBe(false);
+  });
+
+  it('should find an embedded array for an array schema, with json undefined', () => {
+    const result = parseStructuredOutput('The tags are ["a", "b"].', z.array(z.string()));
+    expect(result).toEqual({ ok: true, value: ['a', 'b'], json: undefined });
+  });
+
+  it('should give json from the validated value (unknown keys stripped by the schema)', () => {
+    const result = parseStructuredOutput('{"title": "AI", "score": 1, "extra": true}', Report);
+    expect(result).toMatchObject({ ok: true, json: { title: 'AI', score: 1 } });
+    expect(result.ok && result.json && 'extra' in result.json).toBe(false);
+  });
+
+  it('should say no JSON was found when there is none', () => {
+    const result = parseStructuredOutput('I could not produce a report.', Report);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/no json/i);
+  });
+
+  it('should treat a broken JSON text as no JSON', () => {
+    const result = parseStructuredOutput('{"title": "AI", "score": }', Report);
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/no json/i) });
+  });
+
+  it('should list the validation issues with their paths when the JSON does not match', () => {
+    const result = parseStructuredOutput('{"title": 5}', Report);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toContain('does not match');
+    expect(result.error).toContain('title');
+    expect(result.error).toContain('score');
+    expect(result.error).toContain('expected string');
+  });
+
+  it('should report the issues of the largest JSON value found', () => {
+    const result = parseStructuredOutput('Note [1]: {"title": "AI", "score": "high"}', Report);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain('score');
+  });
+});
