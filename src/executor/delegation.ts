@@ -44,10 +44,10 @@ export function delegationToolDefinitions(coworkers: RunAgent[]): ToolDefinition
 
 /** Case, surrounding and repeated whitespace and quotes do not matter; `"[a, b]"` means `a`. */
 export function normalizeCoworker(name: string): string {
-  let text = name.trim();
+  let text = name.replace(/["'`]/g, '').trim();
   const list = /^\[(.*)\]$/s.exec(text);
   if (list) text = list[1].split(',')[0] ?? '';
-  return text.replace(/["'`]/g, '').split(/\s+/).filter(Boolean).join(' ').toLowerCase();
+  return text.split(/\s+/).filter(Boolean).join(' ').toLowerCase();
 }
 
 export function findCoworker(coworkers: RunAgent[], name: string): RunAgent | undefined {

@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Agent, ConditionalTask, Crew, Task, tool, type CrewEvent } from '../../src/index.js';
+import type { LLMRequest } from '../../src/llm/types.js';
+import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
+
+const lookup = tool({
+  name: 'lookup',
+  description: 'Look a fact up',
+  schema: z.object({ topic: z.string() }),
+  execute: ({ topic }) => `fact about ${topic}`,
+});
+
+function team(manager: ScriptedReply[], researcher: ScriptedReply[] = [], writer: ScriptedReply[] = []) {
+  const managerLlm = new ScriptedLLM(manager, { model: 'manager-model' });
+  const researcherLlm = new ScriptedLLM(researcher, { model: 'researcher-model' });
+  const writerLlm = new ScriptedLLM(writer, { model: 'writer-model' });
+  const researcherAgent = new Agent({
+    id: 'researcher',
+    role: 'Researcher',
+    goal: 'Find facts',
+    backstory: 'Curious.',
+    tools: [lookup],
+    llm: researcherLlm,
+  });
+  const writerAgent = new Agent({
+    id: 'writer',
+    role: 'Senior Writer',
+    goal: 'Write well',
+    backstory: 'Clear.',
+    llm: writerLlm,
+  });
+  return { managerLlm, researcherLlm, writerLlm, researcherAgent, writerAgent };
+}
+
+const delegate = (coworker: string, task = 'do it', context = 'all you need') => ({
+  name: 'delegate_work',
+  arguments: { task, context, coworker },
+});
+const ask = (coworker: string, question = 'why?', context = 'ctx') => ({
+  name: 'ask_question',
+  arguments: { question, context, coworker },
+});
+const toolMessages = (request: LLMRequest) =>
+  request.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+
+describe('the hierarchical process', () => {
+  it('runs every task through the manager, whose delegations reach the right worker', async () => {
+    const t = team(
+      [
+        { toolCalls: [delegate('Researcher', 'Research octopus brains')] },
+        { toolCalls: [ask('Senior Writer', 'Which tone?')] },
+        'Octopus report',
+      ],
+      ['Octopuses have nine brains'],
+      ['A playful tone'],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Report on octopus brains', expectedOutput: 'a report' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const output = await crew.kickoff();
+
+    expect(output.raw).toBe('Octopus report');
+    expect(output.tasksOutput[0].agent).toBe('Crew Manager');
+    expect(t.researcherLlm.calls[0].messages[1].content).toContain('Research octopus brains');
+    expect(t.researcherLlm.calls[0].messages[1].content).toContain('all you need');
+    expect(t.writerLlm.calls[0].messages[1].content).toContain('Which tone?');
+    expect(toolMessages(t.managerLlm.calls[1])).toEqual(['Octopuses have nine brains']);
+    expect(toolMessages(t.managerLlm.calls[2])).toEqual(['Octopuses have nine brains', 'A playful tone']);
+  });
+
+  it('gives the manager only the delegation tools, and the workers their own tools', async () => {
+    const t = team(
+      [{ toolCalls: [delegate('researcher')] }, 'done'],
+      [{ toolCalls: [{ name: 'lookup', arguments: { topic: 'squid' } }] }, 'squid facts'],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Research squid', expectedOutput: 'facts' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    await crew.kickoff();
+
+    expect(t.managerLlm.calls[0].tools?.map((d) => d.name)).toEqual(['delegate_work', 'ask_question']);
+    expect(t.researcherLlm.calls[0].tools?.map((d) => d.name)).toEqual(['lookup']);
+    expect(toolMessages(t.researcherLlm.calls[1])).toEqual(['fact about squid']);
+  });
+
+  it('offers only the task agent as coworker when the task has one, else every agent', async () => {
+    const t = team(['a', 'b']);
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [
+        new Task({ description: 'Assigned', expectedOutput: 'x', agent: t.writerAgent }),
+        new Task({ description: 'Open', expectedOutput: 'y' }),
+      ],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    await crew.kickoff();
+    const describes = (call: number) => t.managerLlm.calls[call].tools![0].description;
+    expect(describes(0)).toContain('coworkers: Senior Writer\n');
+    expect(describes(1)).toContain('coworkers: Researcher, Senior Writer\n');
+  });
+
+  it('matches coworker names loosely and answers an unknown coworker with the valid ones', async () => {
+    const t = team(
+      [
+        {
+          toolCalls: [
+            delegate('  "RESEARCHER"  '),
+            ask('"[senior   writer, researcher]"'),
+            delegate('Editor'),
+          ],
+        },
+        'done',
+      ],
+      ['from researcher'],
+      ['from writer'],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const output = await crew.kickoff();
+
+    const [first, second, third] = toolMessages(t.managerLlm.calls[1]);
+    expect([first, second]).toEqual(['from researcher', 'from writer']);
+    expect(third).toContain("'Editor' not found");
+    expect(third).toContain('- researcher\n- senior writer');
+    expect(output.raw).toBe('done');
+  });
+
+  it('runs the delegations of one manager response in parallel on different workers', async () => {
+    const started: string[] = [];
+    const release: Array<() => void> = [];
+    const held = (name: string, answer: string) => () => {
+      started.push(name);
+      return new Promise<string>((resolve) => release.push(() => resolve(answer)));
+    };
+    const t = team(
+      [{ toolCalls: [delegate('Researcher'), delegate('Senior Writer')] }, 'combined'],
+      [held('researcher', 'r')],
+      [held('writer', 'w')],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Two things', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const running = crew.kickoff();
+    await expect.poll(() => started.length).toBe(2);
+    expect(started.sort()).toEqual(['researcher', 'writer']);
+    release.forEach((go) => go());
+    expect((await running).raw).toBe('combined');
+  });
+
+  it('sends delegate_work and ask_question as events from the manager actor to the worker actors', async () => {
+    const t = team([{ toolCalls: [delegate('Researcher'), ask('Senior Writer')] }, 'done'], ['r'], ['w']);
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ id: 'job', description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const trace: string[] = [];
+    await crew.kickoff(
+      {},
+      {
+        inspect: (e) => {
+          if (
+            e.type === '@xstate.event' &&
+            ['delegate_work', 'ask_question', 'agent.execute', 'agent.result'].includes(e.event.type)
+          ) {
+            trace.push(`${e.sourceRef?.id} -> ${e.actorRef.id}: ${e.event.type}`);
+          }
+        },
+      },
+    );
+    expect(trace).toContain('task:job -> manager: agent.execute');
+    expect(trace).toContain('manager -> agent:researcher: delegate_work');
+    expect(trace).toContain('manager -> agent:writer: ask_question');
+    expect(trace).toContain('agent:researcher -> manager: agent.result');
+    expect(trace).toContain('agent:writer -> manager: agent.result');
+    expect(trace.at(-1)).toBe('manager -> task:job: agent.result');
+  });
+
+  it('counts the manager and the workers in the token usage, and streams the delegation', async () => {
+    const t = team([{ toolCalls: [delegate('Researcher')] }, 'done'], ['r']);
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+    const completed = events.find((e) => e.type === 'crew.completed');
+    expect(completed?.type === 'crew.completed' && completed.output.tokenUsage).toMatchObject({
+      successfulRequests: 3,
+      totalTokens: 45,
+    });
+    const sent = events.find((e) => e.type === 'delegation.sent');
+    const replied = events.find((e) => e.type === 'delegation.replied');
+    expect(sent).toMatchObject({ kind: 'delegate_work', to: 'agent:researcher' });
+    expect(replied).toMatchObject({ kind: 'delegate_work', from: 'Researcher', reply: 'r' });
+  });
+
+  it('can be kicked off twice, at the same time', async () => {
+    const managerLlm = new ScriptedLLM([
+      (request) => `managed ${String(request.messages[1].content).includes('alpha') ? 'alpha' : 'beta'}`,
+      (request) => `managed ${String(request.messages[1].content).includes('alpha') ? 'alpha' : 'beta'}`,
+    ]);
+    const worker = new Agent({ role: 'Worker', goal: 'g', backstory: 'b', llm: new ScriptedLLM([]) });
+    const crew = new Crew({
+      agents: [worker],
+      tasks: [new Task({ description: 'Handle {name}', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm,
+    });
+    const [a, b] = await Promise.all([crew.kickoff({ name: 'alpha' }), crew.kickoff({ name: 'beta' })]);
+    expect([a.raw, b.raw]).toEqual(['managed alpha', 'managed beta']);
+  });
+
+  it('uses a given manager agent, and runs async and conditional tasks under it', async () => {
+    const managerAgent = new Agent({
+      role: 'Boss',
+      goal: 'Lead',
+      backstory: 'Experienced.',
+      llm: new ScriptedLLM(['first', 'second', 'third']),
+    });
+    const worker = new Agent({ role: 'Worker', goal: 'g', backstory: 'b', llm: new ScriptedLLM([]) });
+    const crew = new Crew({
+      agents: [worker],
+      tasks: [
+        new Task({ description: 'A', expectedOutput: 'x', asyncExecution: true }),
+        new Task({ description: 'B', expectedOutput: 'x' }),
+        new ConditionalTask({
+          description: 'C',
+          expectedOutput: 'x',
+          condition: (previous) => previous.raw === 'nope',
+        }),
+        new Task({ description: 'D', expectedOutput: 'x' }),
+      ],
+      process: 'hierarchical',
+      managerAgent,
+    });
+    const output = await crew.kickoff();
+    expect(output.tasksOutput.map((o) => [o.raw, o.agent, o.skipped])).toEqual([
+      ['first', 'Boss', false],
+      ['second', 'Boss', false],
+      ['', 'Boss', true],
+      ['third', 'Boss', false],
+    ]);
+  });
+});
+
+describe('delegation in a sequential crew', () => {
+  it('gives an agent with allowDelegation the two tools, targeting every other agent', async () => {
+    const leadLlm = new ScriptedLLM([{ toolCalls: [ask('Helper', 'Any tips?')] }, 'done with help']);
+    const helperLlm = new ScriptedLLM(['a tip']);
+    const lead = new Agent({
+      id: 'lead',
+      role: 'Lead',
+      goal: 'g',
+      backstory: 'b',
+      allowDelegation: true,
+      llm: leadLlm,
+    });
+    const helper = new Agent({
+      id: 'helper',
+      role: 'Helper',
+      goal: 'g',
+      backstory: 'b',
+      allowDelegation: true,
+      llm: helperLlm,
+    });
+    const crew = new Crew({
+      agents: [lead, helper],
+      tasks: [new Task({ description: 'Lead it', expectedOutput: 'x', agent: lead })],
+    });
+    const trace: string[] = [];
+    const output = await crew.kickoff(
+      {},
+      {
+        inspect: (e) =>
+          void (
+            e.type === '@xstate.event' &&
+            e.event.type === 'ask_question' &&
+            trace.push(`${e.sourceRef?.id} -> ${e.actorRef.id}`)
+          ),
+      },
+    );
+
+    expect(output.raw).toBe('done with help');
+    expect(leadLlm.calls[0].tools?.[0].description).toContain('coworkers: Helper\n');
+    expect(toolMessages(leadLlm.calls[1])).toEqual(['a tip']);
+    expect(trace).toEqual(['agent:lead -> agent:helper']);
+    // The delegated worker never delegates back up its chain: it gets no delegation tools.
+    expect(helperLlm.calls[0].tools).toBeUndefined();
+  });
+
+  it('gives no delegation tools when the crew has a single agent', async () => {
+    const llm = new ScriptedLLM(['alone']);
+    const solo = new Agent({ role: 'Solo', goal: 'g', backstory: 'b', allowDelegation: true, llm });
+    await new Crew({
+      agents: [solo],
+      tasks: [new Task({ description: 'd', expectedOutput: 'e', agent: solo })],
+    }).kickoff();
+    expect(llm.calls[0].tools).toBeUndefined();
+  });
+});
