@@ -111,6 +111,11 @@ export class Crew {
     };
   }
 
+  /** A crew with the same definition and some options changed (e.g. `crew.with({ checkpoint })`). */
+  with(options: Partial<CrewOptions>): Crew {
+    return new Crew({ ...this.#options, ...options });
+  }
+
   /** The crew's statechart (sequential or hierarchical) with statecrew's implementations provided. */
   get machine(): CrewMachine {
     return machineFor(this.process);
