@@ -41,6 +41,7 @@ const ask = (coworker: string, question = 'why?', context = 'ctx') => ({
   name: 'ask_question',
   arguments: { question, context, coworker },
 });
+const idOf = (ref: unknown) => (ref as { id?: string } | undefined)?.id;
 const toolMessages = (request: LLMRequest) =>
   request.messages.filter((m) => m.role === 'tool').map((m) => m.content);
 
@@ -179,7 +180,7 @@ describe('the hierarchical process', () => {
             e.type === '@xstate.event' &&
             ['delegate_work', 'ask_question', 'agent.execute', 'agent.result'].includes(e.event.type)
           ) {
-            trace.push(`${e.sourceRef?.id} -> ${e.actorRef.id}: ${e.event.type}`);
+            trace.push(`${idOf(e.sourceRef)} -> ${idOf(e.actorRef)}: ${e.event.type}`);
           }
         },
       },
@@ -296,7 +297,7 @@ describe('delegation in a sequential crew', () => {
           void (
             e.type === '@xstate.event' &&
             e.event.type === 'ask_question' &&
-            trace.push(`${e.sourceRef?.id} -> ${e.actorRef.id}`)
+            trace.push(`${idOf(e.sourceRef)} -> ${idOf(e.actorRef)}`)
           ),
       },
     );
