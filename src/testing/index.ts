@@ -5,3 +5,5 @@ export {
   type ScriptedReply,
   type ScriptedToolCall,
 } from './scripted-llm.js';
+export { startFakeOpenAI } from './fake-openai.js';
+export type * from './fake-openai-types.js';
