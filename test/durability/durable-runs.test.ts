@@ -1,0 +1,181 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  Agent,
+  Crew,
+  CrewAbortedError,
+  StatecrewError,
+  Task,
+  type CheckpointStore,
+} from '../../src/index.js';
+import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
+import type { LLMRequest } from '../../src/llm/types.js';
+import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'statecrew-durable-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function threeTaskCrew(replies: ScriptedReply[], store: CheckpointStore, extraTask = false) {
+  const llm = new ScriptedLLM(replies);
+  const agent = new Agent({
+    id: 'analyst',
+    role: 'Analyst',
+    goal: 'Analyse {topic}',
+    backstory: 'Sharp.',
+    llm,
+  });
+  const tasks = [
+    new Task({ id: 'gather', description: 'Gather facts on {topic}', expectedOutput: 'facts', agent }),
+    new Task({ id: 'analyse', description: 'Analyse the facts', expectedOutput: 'analysis', agent }),
+    new Task({ id: 'report', description: 'Report on {topic}', expectedOutput: 'report', agent }),
+  ];
+  if (extraTask) tasks.push(new Task({ id: 'extra', description: 'More', expectedOutput: 'more', agent }));
+  return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
+}
+
+describe('checkpoints', () => {
+  it('saves the crew snapshot after every task and when the run ends', async () => {
+    const saves: string[] = [];
+    const file = new FileCheckpointStore(dir);
+    const store: CheckpointStore = {
+      save: async (runId, checkpoint) => {
+        saves.push(checkpoint.reason);
+        await file.save(runId, checkpoint);
+      },
+      load: (runId) => file.load(runId),
+      list: () => file.list(),
+      delete: (runId) => file.delete(runId),
+    };
+    const { crew } = threeTaskCrew(['facts', 'analysis', 'report'], store);
+    await crew.kickoff({ topic: 'tides' }, { runId: 'run-1' });
+    expect(saves).toEqual(['task.completed', 'task.completed', 'task.completed', 'crew.completed']);
+    const checkpoint = await file.load('run-1');
+    expect(checkpoint).toMatchObject({
+      runId: 'run-1',
+      inputs: { topic: 'tides' },
+      taskIds: ['gather', 'analyse', 'report'],
+    });
+  });
+});
+
+describe('crew.replay', () => {
+  it('re-runs from a task with the earlier outputs taken from the store', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'first' },
+    );
+
+    const { crew, llm } = threeTaskCrew(['analysis 2', 'report 2'], store);
+    const output = await crew.replay('analyse');
+
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis 2', 'report 2']);
+    expect(llm.calls).toHaveLength(2);
+    expect(llm.calls[0].messages[1].content).toContain('facts');
+    expect(llm.calls[1].messages[1].content).toContain('Report on tides');
+    expect(output.runId).not.toBe('first');
+  });
+
+  it('replays a given run with new inputs', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'first' },
+    );
+    await threeTaskCrew(['f', 'a', 'r'], store).crew.kickoff({ topic: 'waves' }, { runId: 'second' });
+
+    const { crew, llm } = threeTaskCrew(['report 3'], store);
+    const output = await crew.replay('report', { runId: 'first', inputs: { topic: 'currents' } });
+
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report 3']);
+    expect(llm.calls[0].messages[1].content).toContain('Report on currents');
+  });
+
+  it('names an unknown task', async () => {
+    const store = new FileCheckpointStore(dir);
+    const { crew } = threeTaskCrew([], store);
+    const error = await crew.replay('nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatecrewError);
+    expect(error).toMatchObject({ code: 'unknown_task', message: expect.stringContaining("'nope'") });
+  });
+});
+
+describe('crew.resume', () => {
+  it('finishes an aborted run from its last checkpoint without running finished tasks again', async () => {
+    const store = new FileCheckpointStore(dir);
+    const seen: AbortSignal[] = [];
+    const stalled = (request: LLMRequest) => {
+      seen.push(request.signal!);
+      return new Promise<string>(() => {});
+    };
+    const controller = new AbortController();
+    const first = threeTaskCrew(['facts', stalled], store);
+    const running = first.crew.kickoff({ topic: 'tides' }, { runId: 'r', signal: controller.signal });
+    await expect.poll(() => seen.length).toBe(1);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+    expect(seen[0].aborted).toBe(true);
+
+    const second = threeTaskCrew(['analysis', 'report'], store);
+    const output = await second.crew.resume('r');
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report']);
+    expect(second.llm.calls).toHaveLength(2);
+    expect(second.crew.tasks[0].output?.raw).toBe('facts');
+  });
+
+  it('refuses an unknown run id', async () => {
+    const { crew } = threeTaskCrew([], new FileCheckpointStore(dir));
+    await expect(crew.resume('missing')).rejects.toMatchObject({
+      code: 'unknown_run',
+      message: expect.stringContaining("'missing'"),
+    });
+  });
+
+  it('refuses a checkpoint whose tasks do not match the crew', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff({ topic: 'x' }, { runId: 'r' });
+    const { crew, llm } = threeTaskCrew([], store, true);
+    await expect(crew.resume('r')).rejects.toMatchObject({
+      code: 'checkpoint_mismatch',
+      message: expect.stringContaining('extra'),
+    });
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('refuses a corrupted checkpoint file clearly and leaves it as it was', async () => {
+    const store = new FileCheckpointStore(dir);
+    const path = join(dir, 'broken.json');
+    await writeFile(path, '{"formatVersion": 1, "runId": "broken", "snap');
+    const { crew } = threeTaskCrew([], store);
+    await expect(crew.resume('broken')).rejects.toMatchObject({
+      code: 'corrupt_checkpoint',
+      message: expect.stringContaining(path),
+    });
+    expect(await readFile(path, 'utf8')).toBe('{"formatVersion": 1, "runId": "broken", "snap');
+  });
+
+  it('returns the output of a run that had already finished', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff({}, { runId: 'done' });
+    const { crew, llm } = threeTaskCrew([], store);
+    const output = await crew.resume('done');
+    expect(output.raw).toBe('report');
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('needs a checkpoint store', async () => {
+    const agent = new Agent({ role: 'A', goal: 'g', backstory: 'b', llm: new ScriptedLLM([]) });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'd', expectedOutput: 'e', agent })],
+    });
+    await expect(crew.resume('x')).rejects.toMatchObject({ code: 'no_checkpoint_store' });
+  });
+});
