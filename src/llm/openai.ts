@@ -1,0 +1,199 @@
+import OpenAI from 'openai';
+import { LLMError } from '../errors.js';
+import { abortError, raceAbort } from './abort.js';
+import { IdleTimer } from './idle-timer.js';
+import { toLLMError, type ErrorContext } from './openai-errors.js';
+import { fromCompletion, toChatParams } from './openai-mapping.js';
+import { readChatStream } from './openai-stream.js';
+import { Redactor } from './redact.js';
+import type { LLM, LLMRequest, LLMResponse } from './types.js';
+
+export interface OpenAILLMOptions {
+  model: string;
+  /** Default: `process.env.OPENAI_API_KEY`, read on the first call. */
+  apiKey?: string;
+  /** Default: `process.env.OPENAI_BASE_URL`; any OpenAI-compatible server (Ollama, vLLM, LM Studio…). */
+  baseURL?: string;
+  temperature?: number;
+  /** Retries of 408/409/429/5xx and connection errors, honouring `Retry-After`. Default 2. */
+  maxRetries?: number;
+  /** Milliseconds to wait for a response, and at most between two pieces of it. Default 60 000. */
+  timeout?: number;
+  /** Stream the answer when the request has `onDelta`. Default true. */
+  stream?: boolean;
+  defaultHeaders?: Record<string, string>;
+  /** A ready client; `apiKey`, `baseURL` and `defaultHeaders` are then ignored. */
+  client?: OpenAI;
+}
+
+const DEFAULT_MAX_RETRIES = 2;
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to build a client without one. */
+const PLACEHOLDER_KEY = 'statecrew-no-key';
+const SECRET_HEADER = /key|auth|token|secret/i;
+
+interface Connection {
+  client: OpenAI;
+  redactor: Redactor;
+}
+
+/**
+ * The `LLM` for OpenAI and every OpenAI-compatible server, over Chat Completions.
+ *
+ * @example
+ * const llm = new OpenAILLM({ model: 'gpt-4o-mini', temperature: 0 });
+ * const local = new OpenAILLM({ model: 'llama3.1', baseURL: 'http://localhost:11434/v1' });
+ */
+export class OpenAILLM implements LLM {
+  readonly model: string;
+  readonly supportsFunctionCalling = true;
+  readonly #options: OpenAILLMOptions;
+  #connection: Connection | undefined;
+
+  constructor(options: OpenAILLMOptions) {
+    this.model = options.model;
+    this.#options = { ...options };
+  }
+
+  async call(request: LLMRequest): Promise<LLMResponse> {
+    const { signal } = request;
+    if (signal?.aborted) throw abortError(signal);
+    const { client, redactor } = this.#connect();
+    const internal = new AbortController();
+    const ctx = this.#errorContext(client, redactor, signal);
+    const idle = new IdleTimer(ctx.timeoutMs, () => {
+      ctx.idleTimedOut = true;
+      internal.abort();
+    });
+    const forward = () => internal.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      const work = this.#wantsStream(request)
+        ? this.#streamed(client, request, internal.signal, idle)
+        : this.#plain(client, request, internal.signal, idle);
+      const response = await raceAbort(work, signal);
+      if (ctx.idleTimedOut) throw new Error('the response stopped arriving');
+      return response;
+    } catch (error) {
+      throw toLLMError(error, ctx);
+    } finally {
+      idle.stop();
+      signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  #errorContext(client: OpenAI, redactor: Redactor, signal: AbortSignal | undefined): ErrorContext {
+    return {
+      model: this.model,
+      timeoutMs: this.#options.timeout ?? client.timeout,
+      attempts: 1 + (this.#options.maxRetries ?? client.maxRetries),
+      redactor,
+      idleTimedOut: false,
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  #wantsStream(request: LLMRequest): boolean {
+    return request.onDelta !== undefined && this.#options.stream !== false;
+  }
+
+  async #plain(
+    client: OpenAI,
+    request: LLMRequest,
+    signal: AbortSignal,
+    idle: IdleTimer,
+  ): Promise<LLMResponse> {
+    const pending = client.chat.completions.create(this.#params(request), this.#requestOptions(signal));
+    // Headers are in: from here on the SDK's timeout no longer applies, so ours takes over.
+    pending.asResponse().then(
+      () => idle.kick(),
+      () => undefined,
+    );
+    return fromCompletion(await pending);
+  }
+
+  async #streamed(
+    client: OpenAI,
+    request: LLMRequest,
+    signal: AbortSignal,
+    idle: IdleTimer,
+  ): Promise<LLMResponse> {
+    const params = {
+      ...this.#params(request),
+      stream: true as const,
+      stream_options: { include_usage: true },
+    };
+    const stream = await client.chat.completions.create(params, this.#requestOptions(signal));
+    idle.kick();
+    return readChatStream(stream, request.onDelta, () => idle.kick());
+  }
+
+  #params(request: LLMRequest) {
+    const { temperature } = this.#options;
+    return toChatParams(request, {
+      model: this.model,
+      ...(temperature !== undefined ? { temperature } : {}),
+    });
+  }
+
+  /** Only what the user set explicitly, so a client they passed in keeps its own settings otherwise. */
+  #requestOptions(signal: AbortSignal): OpenAI.RequestOptions {
+    const { maxRetries, timeout } = this.#options;
+    return {
+      signal,
+      ...(maxRetries !== undefined ? { maxRetries } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+    };
+  }
+
+  #connect(): Connection {
+    this.#connection ??= this.#options.client ? this.#wrap(this.#options.client) : this.#create();
+    return this.#connection;
+  }
+
+  #wrap(client: OpenAI): Connection {
+    return { client, redactor: this.#redactor([client.apiKey]) };
+  }
+
+  #create(): Connection {
+    const { maxRetries, timeout, defaultHeaders } = this.#options;
+    const apiKey = nonEmpty(this.#options.apiKey) ?? nonEmpty(process.env.OPENAI_API_KEY);
+    const baseURL = nonEmpty(this.#options.baseURL) ?? nonEmpty(process.env.OPENAI_BASE_URL);
+    if (!apiKey && !baseURL) {
+      throw new LLMError(
+        `Model "${this.model}" has no API key: set OPENAI_API_KEY (or pass apiKey), or set ` +
+          'OPENAI_BASE_URL (or pass baseURL) to use a local OpenAI-compatible server such as Ollama.',
+      );
+    }
+    const redactor = this.#redactor([apiKey]);
+    try {
+      const client = new OpenAI({
+        apiKey: apiKey ?? PLACEHOLDER_KEY,
+        ...(baseURL ? { baseURL } : {}),
+        maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
+        timeout: timeout ?? DEFAULT_TIMEOUT_MS,
+        ...(defaultHeaders ? { defaultHeaders } : {}),
+      });
+      return { client, redactor };
+    } catch (error) {
+      throw toLLMError(error, {
+        model: this.model,
+        timeoutMs: 0,
+        attempts: 1,
+        redactor,
+        idleTimedOut: false,
+      });
+    }
+  }
+
+  #redactor(keys: Array<string | null | undefined>): Redactor {
+    const headerSecrets = Object.entries(this.#options.defaultHeaders ?? {})
+      .filter(([name]) => SECRET_HEADER.test(name))
+      .map(([, value]) => value);
+    return new Redactor([...keys, this.#options.apiKey, process.env.OPENAI_API_KEY, ...headerSecrets]);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value ? value : undefined;
+}
