@@ -1,7 +1,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'bench/results/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/peers/**',
+      'bench/results/**',
+      'coverage/**',
+      'scratch/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

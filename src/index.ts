@@ -36,7 +36,13 @@ export {
 export { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from './checkpoint/types.js';
 export { FileCheckpointStore } from './checkpoint/file-store.js';
 export { MemoryCheckpointStore } from './checkpoint/memory-store.js';
-export { toMermaid, toDot, toStudioJSON, type DiagramTarget, type MermaidOptions } from './visualize/index.js';
+export {
+  toMermaid,
+  toDot,
+  toStudioJSON,
+  type DiagramTarget,
+  type MermaidOptions,
+} from './visualize/index.js';
 export type { CrewActor, Inspector } from './runtime/run-driver.js';
 export {
   taskMachine,
