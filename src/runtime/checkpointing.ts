@@ -1,16 +1,12 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
-import type { Inputs } from '../interpolation.js';
 import type { CrewActor } from './run-driver.js';
 
-export interface CheckpointMeta {
-  runId: string;
-  crewName: string;
-  process: 'sequential' | 'hierarchical';
-  taskIds: string[];
-  agentIds: string[];
-  inputs: Inputs;
-}
+/** What a run's checkpoints say about it, besides the snapshot. */
+export type CheckpointMeta = Pick<
+  Checkpoint,
+  'runId' | 'crewName' | 'process' | 'taskIds' | 'agentIds' | 'inputs'
+>;
 
 /**
  * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
