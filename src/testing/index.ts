@@ -7,3 +7,4 @@ export {
 } from './scripted-llm.js';
 export { startFakeOpenAI } from './fake-openai.js';
 export type * from './fake-openai-types.js';
+export * from './model-based/index.js';

@@ -1,0 +1,213 @@
+// The user-facing model-based helpers (`crewTestPaths`, `crewTestModel`) applied to example crews: the
+// generated paths cover every decision, run green against the real runtime, and catch a run that does
+// not follow its path.
+import { getSimplePaths } from 'xstate/graph';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Agent, ConditionalTask, Crew, Task, type CrewOutput } from '../../src/index.js';
+import { crewTestModel, crewTestPaths, type CrewTestPath } from '../../src/testing/index.js';
+import { createResearchWriteCrew } from '../../examples/model-based-crew.js';
+
+const inputs = { topic: 'octopuses' };
+const crew = createResearchWriteCrew();
+
+/** Every (task, decision) pair, including whether a guardrail failure was retried or spent the budget. */
+function decisionsOf(paths: CrewTestPath[]): string[] {
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const fails = new Map<string, number>();
+    for (const { taskId, decision } of path.steps) {
+      if (decision !== 'fail') {
+        seen.add(`${taskId}:${decision}`);
+        continue;
+      }
+      const n = (fails.get(taskId) ?? 0) + 1;
+      fails.set(taskId, n);
+      const task = crew.tasks.find((t) => t.id === taskId)!;
+      seen.add(`${taskId}:${n > task.guardrailMaxRetries ? 'exhausted' : 'retry'}`);
+    }
+  }
+  return [...seen].sort();
+}
+
+const EVERY_DECISION = [
+  'research:exhausted',
+  'research:pass',
+  'research:retry',
+  'write:approve',
+  'write:revise',
+  'write:run',
+  'write:skip',
+];
+
+for (const strategy of ['shortest', 'simple'] as const) {
+  const paths = crewTestPaths(crew, { strategy, inputs });
+  describe(`research → write crew: ${paths.length} ${strategy} paths`, () => {
+    it('cover every conditional run/skip, guardrail pass/retry/exhaustion and approve/revise', () => {
+      expect(decisionsOf(paths)).toEqual(EVERY_DECISION);
+    });
+    for (const path of paths) it(path.description, () => path.run());
+  });
+}
+
+describe('crewTestPaths', () => {
+  it('finds 5 shortest and 7 simple paths for the research → write crew, with their expectations', () => {
+    const shortest = crewTestPaths(crew, { inputs });
+    expect(shortest.map((p) => p.description)).toEqual([
+      '[1/5] research passes its guardrails → write runs → write is approved ⇒ completed',
+      '[2/5] research fails a guardrail (retry 1/1) → research passes its guardrails → write runs → write is approved ⇒ completed',
+      '[3/5] research passes its guardrails → write is skipped ⇒ completed',
+      '[4/5] research fails a guardrail (retry 1/1) → research fails a guardrail with no retry left ⇒ GuardrailError in research',
+      '[5/5] research passes its guardrails → write runs → write is revised (1/1) → write is approved ⇒ completed',
+    ]);
+    expect(shortest[3].expected).toEqual({
+      outcome: 'failed',
+      error: 'GuardrailError',
+      failedTaskId: 'research',
+      tasks: {
+        research: {
+          status: 'failed',
+          trace: ['pending', 'running', 'guardrail-retry', 'running', 'failed'],
+          answers: 2,
+        },
+        write: { status: 'pending', trace: ['pending'], answers: 0 },
+      },
+    });
+    expect(shortest[4].expected.tasks.write).toEqual({
+      status: 'done',
+      trace: ['pending', 'running', 'human-input', 'running', 'human-input', 'running', 'done'],
+      answers: 2,
+      raw: 'write: answer 2',
+    });
+    expect(crewTestPaths(crew, { strategy: 'simple', inputs })).toHaveLength(7);
+  });
+
+  it('resolves with the run: its output, or its error for a path that spends a guardrail budget', async () => {
+    const [happy, , , exhausted] = crewTestPaths(crew, { inputs });
+    const done = await happy.run();
+    expect((done.output as CrewOutput).raw).toBe('write: answer 1');
+    const failed = await exhausted.run();
+    expect(failed.error).toMatchObject({ name: 'GuardrailError' });
+    expect((failed.error as Error).message).toContain('after 1 retries');
+  });
+
+  it('rejects with a diff when the run does not do what the path expects', async () => {
+    const path = crewTestPaths(crew, { inputs })[1];
+    path.expected.tasks.research.answers = 1;
+    await expect(path.run()).rejects.toThrow(/did not follow the path[\s\S]*answers: 2/);
+  });
+
+  it('takes custom answers, feedback and guardrail errors, and more revisions', async () => {
+    const paths = crewTestPaths(crew, {
+      inputs,
+      maxRevisions: 2,
+      answer: (task, attempt) => `${task.name} draft #${attempt} https://example.org`,
+      feedback: (_task, round) => `shorter, round ${round}`,
+      guardrailError: () => 'no source',
+    });
+    expect(paths).toHaveLength(6);
+    const revisedTwice = paths.find((p) => p.steps.filter((s) => s.decision === 'revise').length === 2)!;
+    const { output } = await revisedTwice.run();
+    expect(output?.raw).toBe('write draft #3 https://example.org');
+    for (const path of paths) await path.run();
+  });
+
+  it('leaves async tasks that run next to a failing one unchecked, and checks the rest (shared agent, hierarchical)', async () => {
+    const llm = 'gpt-4o-mini';
+    const agent = new Agent({
+      id: 'a',
+      role: 'Analyst',
+      goal: 'Analyse {subject}',
+      backstory: 'Sharp.',
+      llm,
+    });
+    const check = () => ({ ok: true }) as const;
+    const left = new Task({
+      id: 'left',
+      description: 'Left side of {subject}',
+      expectedOutput: 'notes',
+      agent,
+      asyncExecution: true,
+      guardrail: check,
+      guardrailMaxRetries: 0,
+    });
+    const right = new Task({
+      id: 'right',
+      description: 'Right side of {subject}',
+      expectedOutput: 'notes',
+      agent,
+      asyncExecution: true,
+      humanInput: true,
+    });
+    const merge = new Task({
+      id: 'merge',
+      description: 'Merge both sides',
+      expectedOutput: 'one report',
+      agent,
+      context: [left, right],
+    });
+    const extra = new ConditionalTask({
+      id: 'extra',
+      description: 'Add an appendix',
+      expectedOutput: 'appendix',
+      agent,
+      condition: () => false,
+    });
+    for (const process of ['sequential', 'hierarchical'] as const) {
+      const fanOut = new Crew({
+        agents: [agent],
+        tasks: [left, right, merge, extra],
+        process,
+        ...(process === 'hierarchical' ? { managerLlm: llm } : {}),
+      });
+      const paths = crewTestPaths(fanOut, { inputs: { subject: 'tides' } });
+      const failing = paths.find((p) => p.expected.failedTaskId === 'left')!;
+      expect(failing.expected.tasks).toMatchObject({
+        right: { status: 'unchecked' },
+        merge: { status: 'pending' },
+        extra: { status: 'pending' },
+      });
+      for (const path of paths) await path.run();
+    }
+  });
+
+  it('needs an answer that parses for a task with an output schema', async () => {
+    const agent = new Agent({ id: 'x', role: 'Extractor', goal: 'Extract', backstory: 'Exact.' });
+    const extract = new Task({
+      id: 'extract',
+      description: 'Extract the title',
+      expectedOutput: 'JSON',
+      agent,
+      outputSchema: z.object({ title: z.string() }),
+      guardrail: 'The title is short',
+    });
+    const structured = new Crew({ agents: [agent], tasks: [extract] });
+    const paths = crewTestPaths(structured, { answer: (_t, n) => JSON.stringify({ title: `Title ${n}` }) });
+    expect(paths.map((p) => p.steps.map((s) => s.decision).join(','))).toEqual([
+      'pass',
+      'fail,pass',
+      'fail,fail,pass',
+      'fail,fail,fail,pass',
+      'fail,fail,fail,fail',
+    ]);
+    for (const path of paths) await path.run();
+    expect((await paths[0].run()).output?.json).toEqual({ title: 'Title 1' });
+  });
+});
+
+describe('crewTestModel', () => {
+  it('is an XState machine that xstate/graph traverses (every path to its end)', () => {
+    const model = crewTestModel(crew);
+    const ends = getSimplePaths(model, {
+      toState: (s) => s.status === 'done',
+      filterEvents: (_s, e) => !e.type.startsWith('xstate.'),
+    });
+    expect(ends).toHaveLength(7);
+    expect(new Set(ends.map((p) => p.state.value))).toEqual(new Set(['completed', 'failed']));
+  });
+
+  it('rejects a bad revision bound and stops a traversal that grows too large', () => {
+    expect(() => crewTestModel(crew, { maxRevisions: -1 })).toThrow(RangeError);
+    expect(() => crewTestPaths(crew, { strategy: 'simple', limit: 3 })).toThrow(/Traversal limit exceeded/);
+  });
+});
