@@ -1,4 +1,5 @@
 import { assign, enqueueActions, setup } from 'xstate';
+import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
 import { fromUnprovided } from './unprovided.js';
@@ -131,7 +132,8 @@ export const agentJobMachine = setup({
     },
     allRepliesIn: ({ context }) => Object.keys(context.awaiting).length === 0,
     toolGaveAnswer: ({ context }) => context.answer !== undefined,
-    iterationsSpent: ({ context }) => context.iterations >= context.agent.maxIter,
+    // Checked in `reflecting` before `appendToolMessages` counts the round that just ended.
+    iterationsSpent: ({ context }) => context.iterations + 1 >= context.agent.maxIter,
     isStructured: ({ context }) => context.request.structured,
     answerValid: ({ event }) => outputOf<AnswerCheck>(event).ok,
     canReparse: ({ context }) => context.parseAttempts < MAX_PARSE_RETRIES,
@@ -390,7 +392,7 @@ function delegationId(context: JobContext, callId: string): string {
 function toolMessages(context: JobContext): ChatMessage[] {
   if (context.protocol === 'react') {
     const observations = context.calls.map((call) => context.results[call.id] ?? '').join('\n\n');
-    return [{ role: 'user', content: `Observation: ${observations}` }];
+    return [{ role: 'user', content: reactObservation(observations) }];
   }
   return context.calls.map((call) => ({
     role: 'tool',

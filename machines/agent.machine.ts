@@ -1,7 +1,7 @@
 import { enqueueActions, setup, type AnyEventObject } from 'xstate';
 import { emptyUsage } from '../src/usage.js';
 import { agentJobMachine, type JobOutcome } from './agent-job.machine.js';
-import type { AgentReply, AgentSpec, WorkRequest } from './types.js';
+import { errorData, type AgentReply, type AgentSpec, type WorkKind, type WorkRequest } from './types.js';
 
 export interface AgentInput {
   runId: string;
@@ -10,9 +10,18 @@ export interface AgentInput {
   systemId: string;
 }
 
+/** Who waits for a request's answer: enough to reply even when its job crashes. */
+export interface PendingRequest {
+  replyTo: string;
+  kind: WorkKind;
+  replyJob?: string;
+}
+
 export interface AgentContext extends AgentInput {
   /** Requests being worked on now; each runs in a job child named by its request id. */
   active: number;
+  /** The requester of every request being worked on, by request id. */
+  requests: Record<string, PendingRequest>;
 }
 
 /** A coworker's request, as the manager or a delegating agent sends it. */
@@ -48,6 +57,22 @@ function delegationRequest(event: DelegationEvent): WorkRequest {
   };
 }
 
+function pending(request: WorkRequest): PendingRequest {
+  return {
+    replyTo: request.replyTo,
+    kind: request.kind,
+    ...(request.replyJob === undefined ? {} : { replyJob: request.replyJob }),
+  };
+}
+
+// Snapshots persisted before `requests` existed restore without it.
+const requestsOf = (context: AgentContext): Record<string, PendingRequest> => context.requests ?? {};
+
+function withoutRequest(context: AgentContext, requestId: string): Partial<AgentContext> {
+  const { [requestId]: _done, ...requests } = requestsOf(context);
+  return { requests, active: context.active - 1 };
+}
+
 function replyOf(outcome: JobOutcome): AgentReply {
   if (outcome.ok) return { type: 'agent.result', ...outcome.result };
   const { requestId, kind, replyJob, error, usage } = outcome;
@@ -65,17 +90,15 @@ function createAgentChart(id: 'agent' | 'manager') {
     actors: { agentJob: agentJobMachine },
     actions: {
       startDelegation: enqueueActions(({ context, event, enqueue }) => {
-        const delegation = event as DelegationEvent;
+        const request = delegationRequest(event as DelegationEvent);
         enqueue.spawnChild('agentJob', {
-          id: delegation.requestId,
-          input: {
-            runId: context.runId,
-            agent: context.spec,
-            owner: context.systemId,
-            request: delegationRequest(delegation),
-          },
+          id: request.requestId,
+          input: { runId: context.runId, agent: context.spec, owner: context.systemId, request },
         });
-        enqueue.assign({ active: context.active + 1 });
+        enqueue.assign({
+          active: context.active + 1,
+          requests: { ...requestsOf(context), [request.requestId]: pending(request) },
+        });
       }),
       // A coworker's answer comes to this actor; the job that asked is the child named `replyJob`.
       forwardReply: enqueueActions(({ event, enqueue, self }) => {
@@ -97,7 +120,7 @@ function createAgentChart(id: 'agent' | 'manager') {
     },
   }).createMachine({
     id,
-    context: ({ input }) => ({ ...input, active: 0 }),
+    context: ({ input }) => ({ ...input, active: 0, requests: {} }),
     initial: 'ready',
     states: {
       ready: {
@@ -113,7 +136,10 @@ function createAgentChart(id: 'agent' | 'manager') {
                   request: event.request,
                 },
               });
-              enqueue.assign({ active: context.active + 1 });
+              enqueue.assign({
+                active: context.active + 1,
+                requests: { ...requestsOf(context), [event.request.requestId]: pending(event.request) },
+              });
             }),
           },
           delegate_work: { actions: 'startDelegation' },
@@ -133,7 +159,28 @@ function createAgentChart(id: 'agent' | 'manager') {
               const requester = system.get(outcome.replyTo);
               if (requester) enqueue.sendTo(requester, replyOf(outcome));
               enqueue.stopChild(event.actorId);
-              enqueue.assign({ active: context.active - 1 });
+              enqueue.assign(withoutRequest(context, event.actorId));
+            }),
+          },
+          // A job that crashed (a throwing action) still answers, so its requester fails instead of waiting.
+          'xstate.error.actor.*': {
+            actions: enqueueActions(({ context, event, enqueue, system }) => {
+              const request = requestsOf(context)[event.actorId];
+              if (!request) return;
+              const requester = system.get(request.replyTo);
+              if (requester) {
+                const reply: AgentReply = {
+                  type: 'agent.failed',
+                  requestId: event.actorId,
+                  kind: request.kind,
+                  ...(request.replyJob === undefined ? {} : { replyJob: request.replyJob }),
+                  error: errorData((event as { error?: unknown }).error),
+                  usage: emptyUsage(),
+                };
+                enqueue.sendTo(requester, reply);
+              }
+              enqueue.stopChild(event.actorId);
+              enqueue.assign(withoutRequest(context, event.actorId));
             }),
           },
         },

@@ -44,6 +44,7 @@ export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): 
   if (!TOOL_NAME.test(options.name)) {
     throw new TypeError(`Tool name '${options.name}' must be 1-64 letters, digits, '_' or '-'`);
   }
+  assertZodSchema(options.name, options.schema);
   return Object.freeze({ ...options }) as Tool<TSchema>;
 }
 
@@ -53,14 +54,24 @@ const definitions = new WeakMap<Tool, ToolDefinition>();
 export function toToolDefinition(t: Tool): ToolDefinition {
   let definition = definitions.get(t);
   if (!definition) {
-    const { $schema: _ignored, ...parameters } = z.toJSONSchema(t.schema, { io: 'input' }) as Record<
-      string,
-      unknown
-    >;
+    assertZodSchema(t.name, t.schema);
+    const { $schema: _ignored, ...parameters } = z.toJSONSchema(t.schema, {
+      io: 'input',
+      // JSON has no dates: the model sends an ISO string (which `z.coerce.date()` accepts). Other types JSON
+      // Schema cannot express (bigint, custom, …) are described as "any value" rather than failing the run.
+      unrepresentable: ({ zodSchema }) =>
+        zodSchema._zod.def.type === 'date' ? { type: 'string', format: 'date-time' } : 'any',
+    }) as Record<string, unknown>;
     definition = { name: t.name, description: t.description, parameters };
     definitions.set(t, definition);
   }
   return definition;
+}
+
+function assertZodSchema(name: string, schema: unknown): void {
+  if (typeof schema !== 'object' || schema === null || !('_zod' in schema)) {
+    throw new TypeError(`Tool '${name}': schema must be a zod schema (e.g. z.object({ query: z.string() }))`);
+  }
 }
 
 /** Renders a tool result as the text of a `tool` message. */

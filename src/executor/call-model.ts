@@ -14,8 +14,13 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   const react = agent.llm.supportsFunctionCalling === false;
   const { definitions } = jobTools(env, agent, input.taskId, input.delegates);
   const offered = input.final || react ? [] : definitions;
+  // A ReAct model acts in text (Action: …); a JSON-only response format would rule that out, so it is
+  // asked for only once no action is possible (no tools, or the forced last call), as crewAI does.
+  const reactActing = react && !input.final && definitions.length > 0;
   const schema =
-    input.structured && input.taskId ? env.tasks.get(input.taskId)?.task.outputSchema : undefined;
+    input.structured && input.taskId && !reactActing
+      ? env.tasks.get(input.taskId)?.task.outputSchema
+      : undefined;
   const request: LLMRequest = {
     messages: input.messages,
     ...(offered.length > 0 ? { tools: offered } : {}),

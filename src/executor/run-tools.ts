@@ -13,12 +13,13 @@ import {
 } from './delegation.js';
 import { jobTools } from './job-tools.js';
 import { notifyStep } from './steps.js';
+import { canonicalJson } from './tool-cache.js';
 
 export const REPEATED_CALL_MESSAGE =
   "I tried reusing the same input, I must stop using this action input. I'll try something else instead.";
 
 type Plan =
-  | { kind: 'answer'; text: string; isError: boolean }
+  | { kind: 'answer'; text: string; isError: boolean; repeated?: true }
   | { kind: 'dispatch'; dispatch: Dispatch }
   | { kind: 'run'; tool: Tool; args: unknown };
 
@@ -39,11 +40,12 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const { tools, coworkers } = jobTools(env, agent, input.taskId, input.requestKind === 'task', input.chain);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const usageCounts = { ...input.usageCounts };
-  let lastCall = input.lastCall;
-  const plans = input.calls.map((call) => {
-    const key = `${call.name}:${call.arguments.trim()}`;
-    const plan = planCall(call, byName, coworkers, usageCounts, key === lastCall);
-    lastCall = key;
+  const keys = input.calls.map(callKey);
+  // Within the batch, a call planned to run is "the call just before" the next one.
+  let previous = input.lastCall;
+  const plans = input.calls.map((call, i) => {
+    const plan = planCall(call, byName, coworkers, usageCounts, keys[i] === previous);
+    previous = plan.kind === 'answer' && !plan.repeated ? undefined : keys[i];
     return plan;
   });
   for (const call of input.calls) {
@@ -54,7 +56,35 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const outcomes = await Promise.all(
     plans.map((plan, i) => settle(env, agent, input, plan, input.calls[i], signal)),
   );
-  return collect(env, agent, input, plans, outcomes, lastCall, usageCounts);
+  return collect(env, agent, input, plans, outcomes, lastCallOf(input, plans, outcomes, keys), usageCounts);
+}
+
+/**
+ * The call the next response's first call must not repeat: the last call of this one, unless it failed
+ * (the model may retry a call that errored; a refused repeat still blocks the next repeat).
+ */
+function lastCallOf(
+  input: ToolRunInput,
+  plans: Plan[],
+  outcomes: Array<Outcome | null>,
+  keys: string[],
+): string | undefined {
+  const last = plans.length - 1;
+  if (last < 0) return input.lastCall;
+  const plan = plans[last];
+  const failed =
+    (plan.kind === 'answer' && !plan.repeated) || (plan.kind === 'run' && outcomes[last]?.isError !== false);
+  return failed ? undefined : keys[last];
+}
+
+/** Name and arguments of a call; arguments that are JSON compare by value (key order and spacing ignored). */
+function callKey(call: ToolCall): string {
+  const text = call.arguments.trim();
+  try {
+    return `${call.name}:${canonicalJson(text === '' ? {} : JSON.parse(text))}`;
+  } catch {
+    return `${call.name}:${text}`;
+  }
 }
 
 function planCall(
@@ -77,7 +107,7 @@ function planCall(
   }
   const args = parseArguments(call, tool);
   if (!args.ok) return { kind: 'answer', text: args.error, isError: true };
-  if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true };
+  if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true, repeated: true };
   const used = usageCounts[tool.name] ?? 0;
   if (tool.maxUsageCount !== undefined && used >= tool.maxUsageCount) {
     return {

@@ -7,11 +7,13 @@ export interface ScriptedToolCall {
   arguments?: string | Record<string, unknown>;
 }
 
+/** A reply as a script writes it: a final answer, a response (tool calls may omit ids), or an Error to throw. */
+export type ScriptedAnswer =
+  string | { content?: string | null; toolCalls?: ScriptedToolCall[]; usage?: LLMUsage } | Error;
+
 export type ScriptedReply =
-  | string
-  | { content?: string | null; toolCalls?: ScriptedToolCall[]; usage?: LLMUsage }
-  | Error
-  | ((request: LLMRequest) => string | LLMResponse | Error | Promise<string | LLMResponse>);
+  | ScriptedAnswer
+  | ((request: LLMRequest) => ScriptedAnswer | LLMResponse | Promise<ScriptedAnswer | LLMResponse>);
 
 export interface ScriptedLLMOptions {
   model?: string;
@@ -68,10 +70,7 @@ export class ScriptedLLM implements LLM {
     return response;
   }
 
-  #toResponse(
-    reply:
-      string | LLMResponse | { content?: string | null; toolCalls?: ScriptedToolCall[]; usage?: LLMUsage },
-  ): LLMResponse {
+  #toResponse(reply: Exclude<ScriptedAnswer, Error> | LLMResponse): LLMResponse {
     if (typeof reply === 'string') return { content: reply, usage: this.#usage };
     const toolCalls = reply.toolCalls?.map((call) => this.#toolCall(call));
     return {
