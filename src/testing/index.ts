@@ -1,6 +1,7 @@
 // statecrew/testing: deterministic models and servers for tests of crews.
 export {
   ScriptedLLM,
+  type ScriptedAnswer,
   type ScriptedLLMOptions,
   type ScriptedReply,
   type ScriptedToolCall,
