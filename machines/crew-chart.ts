@@ -1,4 +1,4 @@
-import { assign, enqueueActions, sendTo, setup, type ActorRefFrom } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup, type ActorRefFrom } from 'xstate';
 import type { CrewOutput, TaskOutputData } from '../src/outputs.js';
 import { agentMachine, managerMachine } from './agent.machine.js';
 import { taskMachine } from './task.machine.js';
@@ -84,6 +84,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         { runId: string; taskId: string; previous?: TaskOutputData }
       >('evaluateCondition'),
       completeRun: fromUnprovided<CrewOutput, { runId: string; outcomes: TaskOutcome[] }>('completeRun'),
+      // Lets a failed crew finish its step (which stops its actors) before it throws; see `failed`.
+      settleFailure: fromPromise(async () => undefined),
     },
     guards: {
       allTasksVisited: ({ context }) => context.index >= context.tasks.length,
@@ -124,6 +126,10 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       recordError: assign(({ event }) => ({
         failure: { error: errorData((event as { error?: unknown }).error) },
       })),
+      // A condition that throws fails its task's run: the error names the task.
+      recordConditionError: assign(({ context, event }) => ({
+        failure: { taskId: current(context).id, error: errorData((event as { error?: unknown }).error) },
+      })),
       forwardFeedback: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'human.feedback') return;
         const ids = event.taskId ? [event.taskId] : Object.keys(context.taskRefs);
@@ -131,6 +137,16 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
           const ref = context.taskRefs[id];
           if (ref) enqueue.sendTo(ref, { type: 'human.feedback', taskId: id, feedback: event.feedback });
         }
+      }),
+      // An action that throws leaves the actor's children running: XState stops them only in a step
+      // that completes. So a failed crew first stops every task and agent actor (which cancels their
+      // in-flight model and tool calls) and throws the run's error in a later step.
+      stopEverything: enqueueActions(({ context, self, enqueue }) => {
+        // The crew's last committed snapshot lists every task and agent actor (a traversal with
+        // xstate/graph has none: its children never started, so only the task refs are known).
+        const live = (self.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children;
+        const ids = live ? Object.keys(live) : Object.keys(context.taskRefs).map((id) => `task:${id}`);
+        for (const id of ids) enqueue.stopChild(id);
       }),
       // The runtime turns the failure into the error `kickoff` rejects with.
       raiseRunError: () => {},
@@ -215,7 +231,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
                 { guard: 'conditionMet', target: 'runningTask', actions: 'startCurrent' },
                 { target: 'runningTask', actions: 'skipCurrent' },
               ],
-              onError: { target: '#crew-failed', actions: 'recordError' },
+              onError: { target: '#crew-failed', actions: 'recordConditionError' },
             },
           },
           runningTask: {
@@ -249,7 +265,12 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         always: { target: 'failed', actions: 'recordTaskFailure' },
       },
       done: { type: 'final' },
-      failed: { id: 'crew-failed', entry: 'raiseRunError' },
+      // `settleFailure` is invoked (not a self-sent event) so that a crew restored in this state throws too.
+      failed: {
+        id: 'crew-failed',
+        entry: 'stopEverything',
+        invoke: { src: 'settleFailure', onDone: { actions: 'raiseRunError' } },
+      },
     },
   });
 }

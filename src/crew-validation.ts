@@ -8,6 +8,7 @@ export interface CrewShape {
   process: 'sequential' | 'hierarchical';
   managerLlm?: unknown;
   managerAgent?: Agent;
+  maxRpm?: number;
 }
 
 const named = (task: Task) => `'${task.label}'`;
@@ -15,12 +16,22 @@ const named = (task: Task) => `'${task.label}'`;
 /** Every crew-wide rule of SPEC §9, checked when the crew is built; messages name the task. */
 export function validateCrew(crew: CrewShape): void {
   if (crew.tasks.length === 0) throw new CrewValidationError('empty_crew', 'A crew needs at least one task');
+  checkMaxRpm(crew.maxRpm);
   checkIds(crew);
   if (crew.process === 'hierarchical') checkManager(crew);
   else checkAgentsAssigned(crew.tasks);
   checkConditionals(crew.tasks);
   checkAsync(crew.tasks);
   checkContext(crew.tasks);
+}
+
+function checkMaxRpm(maxRpm: number | undefined): void {
+  if (maxRpm !== undefined && (!Number.isInteger(maxRpm) || maxRpm < 1)) {
+    throw new CrewValidationError(
+      'invalid_option',
+      `The crew's maxRpm must be an integer ≥ 1 (got ${String(maxRpm)})`,
+    );
+  }
 }
 
 function checkIds(crew: CrewShape): void {
@@ -106,12 +117,13 @@ function checkConditionals(tasks: Task[]): void {
 }
 
 function checkAsync(tasks: Task[]): void {
-  let trailing = 0;
-  for (let i = tasks.length - 1; i >= 0 && tasks[i].asyncExecution; i--) trailing++;
-  if (trailing > 1) {
+  let first = tasks.length;
+  while (first > 0 && tasks[first - 1].asyncExecution) first--;
+  const trailing = tasks.slice(first);
+  if (trailing.length > 1) {
     throw new CrewValidationError(
       'async_task_count',
-      `The crew must end with at most one asynchronous task (it ends with ${trailing})`,
+      `The crew must end with at most one asynchronous task; it ends with ${trailing.length}: ${trailing.map(named).join(', ')}`,
     );
   }
 }

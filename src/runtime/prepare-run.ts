@@ -6,6 +6,7 @@ import { RateLimiter } from '../executor/rate-limiter.js';
 import { ToolCache } from '../executor/tool-cache.js';
 import type { HumanInputHandler } from '../human-input.js';
 import { interpolate, type Inputs } from '../interpolation.js';
+import { validateOutputFile } from '../output-file.js';
 import { resolveLLM } from '../llm/resolve.js';
 import type { LLM } from '../llm/types.js';
 import type { CrewOutput, TaskOutput } from '../outputs.js';
@@ -34,8 +35,10 @@ export interface EventSink {
 }
 
 // Models and rate limits belong to the agent, not the run: concurrent kickoffs share one limiter.
+// An agent without its own maxRpm follows the crew's, so its limiters are kept per limit: one agent
+// in two crews with different limits gets each crew's.
 const models = new WeakMap<Agent, LLM>();
-const limiters = new WeakMap<Agent, RateLimiter>();
+const limiters = new WeakMap<Agent, Map<number, RateLimiter>>();
 
 function modelOf(agent: Agent): LLM {
   let llm = models.get(agent);
@@ -49,19 +52,29 @@ function modelOf(agent: Agent): LLM {
 function limiterOf(agent: Agent, crewMaxRpm: number | undefined): RateLimiter | undefined {
   const maxRpm = agent.maxRpm ?? crewMaxRpm;
   if (maxRpm === undefined) return undefined;
-  let limiter = limiters.get(agent);
+  let byLimit = limiters.get(agent);
+  if (!byLimit) {
+    byLimit = new Map();
+    limiters.set(agent, byLimit);
+  }
+  let limiter = byLimit.get(maxRpm);
   if (!limiter) {
     limiter = new RateLimiter(maxRpm);
-    limiters.set(agent, limiter);
+    byLimit.set(maxRpm, limiter);
   }
   return limiter;
 }
 
-/** Every agent a crew uses: its list, then task agents not in it, then the manager. */
-export function crewAgents(crew: CrewDefinition): Agent[] {
+/** The agents that work on tasks: the crew's list, then task agents not in it. */
+function workerAgents(crew: CrewDefinition): Agent[] {
   const agents = [...crew.agents];
   for (const task of crew.tasks) if (task.agent && !agents.includes(task.agent)) agents.push(task.agent);
   return agents;
+}
+
+/** Every agent a crew uses: its workers, then the manager (whose texts are interpolated too). */
+export function crewAgents(crew: CrewDefinition): Agent[] {
+  return crew.manager ? [...workerAgents(crew), crew.manager] : workerAgents(crew);
 }
 
 /** Interpolates the crew for one run's inputs and builds the run's environment and the chart's input. */
@@ -74,7 +87,7 @@ export function prepareRun(
   const fill = Object.keys(inputs).length > 0;
   const text = (template: string, field: string, owner: string) =>
     fill ? interpolate(template, inputs, { field, owner }) : template;
-  const workers = crewAgents(crew).map((agent) => runAgentOf(crew, agent, text, 'agent'));
+  const workers = workerAgents(crew).map((agent) => runAgentOf(crew, agent, text, 'agent'));
   const manager = crew.manager ? runAgentOf(crew, crew.manager, text, 'manager') : undefined;
   const delegating = crew.process === 'sequential' && workers.length > 1;
   for (const worker of workers) {
@@ -136,9 +149,16 @@ function runTaskOf(task: Task, index: number, workers: RunAgent[], text: Fill): 
     index,
     description: text(task.description, 'description', owner),
     expectedOutput: text(task.expectedOutput, 'expectedOutput', owner),
-    ...(task.outputFile === undefined ? {} : { outputFile: text(task.outputFile, 'outputFile', owner) }),
+    ...(task.outputFile === undefined ? {} : { outputFile: outputFileOf(task, text, owner) }),
     coworkers: assigned,
   };
+}
+
+/** The task's output path for this run; inputs must not smuggle in what the template may not hold. */
+function outputFileOf(task: Task, text: Fill, owner: string): string {
+  const path = text(task.outputFile!, 'outputFile', owner);
+  if (path !== task.outputFile) validateOutputFile(path, `${owner} (after interpolating the inputs)`);
+  return path;
 }
 
 function agentSpec(agent: RunAgent): AgentSpec {

@@ -1,0 +1,216 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  Crew,
+  CrewValidationError,
+  Task,
+  TaskExecutionError,
+  tool,
+  type AgentStep,
+  type CrewEvent,
+  type TaskOutput,
+} from '../../src/index.js';
+import { flush, scriptedAgent } from '../helpers/crew-fixtures.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'statecrew-files-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('after a task is done', () => {
+  it('runs task.callback, then the crew taskCallback, then writes the file, then emits task.completed', async () => {
+    const file = join(dir, 'out.md');
+    const order: string[] = [];
+    const { agent } = scriptedAgent('Writer', ['the text']);
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: file,
+      callback: async (output) => {
+        await flush(1);
+        order.push(`task.callback(${output.raw}) file=${existsSync(file)}`);
+      },
+    });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [task],
+      taskCallback: async (output) => {
+        await flush(1);
+        order.push(`crew.taskCallback(${output.raw}) file=${existsSync(file)}`);
+      },
+    });
+
+    const events = await new Promise<CrewEvent[]>((resolve) => {
+      const seen: CrewEvent[] = [];
+      crew.stream().subscribe({
+        next: (event) => {
+          seen.push(event);
+          if (event.type === 'task.completed') order.push(`task.completed file=${existsSync(file)}`);
+        },
+        complete: () => resolve(seen),
+      });
+    });
+
+    expect(order).toEqual([
+      'task.callback(the text) file=false',
+      'crew.taskCallback(the text) file=false',
+      'task.completed file=true',
+    ]);
+    expect(events.at(-1)?.type).toBe('crew.completed');
+  });
+
+  it('calls a function given as both task.callback and taskCallback once per task', async () => {
+    const calls: string[] = [];
+    const callback = (output: TaskOutput) => void calls.push(output.raw);
+    const { agent } = scriptedAgent('Writer', ['one', 'two']);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [
+        new Task({ description: 'One', expectedOutput: 'x', agent, callback }),
+        new Task({ description: 'Two', expectedOutput: 'x', agent }),
+      ],
+      taskCallback: callback,
+    });
+
+    await crew.kickoff();
+
+    expect(calls).toEqual(['one', 'two']);
+  });
+
+  it('gives stepCallback every agent step; the crew one goes to agents that have none', async () => {
+    const search = tool({
+      name: 'search',
+      description: 'search',
+      schema: z.object({ q: z.string() }),
+      execute: ({ q }) => `results for ${q}`,
+    });
+    const crewSteps: AgentStep[] = [];
+    const ownSteps: AgentStep[] = [];
+    const { agent: researcherAgent } = scriptedAgent(
+      'Researcher',
+      [{ toolCalls: [{ id: 'c1', name: 'search', arguments: { q: 'ai' } }] }, 'found'],
+      { tools: [search] },
+    );
+    const { agent: writer } = scriptedAgent('Writer', ['written'], {
+      stepCallback: (step) => void ownSteps.push(step),
+    });
+    const crew = new Crew({
+      agents: [researcherAgent, writer],
+      tasks: [
+        new Task({ description: 'Research', expectedOutput: 'x', agent: researcherAgent }),
+        new Task({ description: 'Write', expectedOutput: 'x', agent: writer }),
+      ],
+      stepCallback: (step) => void crewSteps.push(step),
+    });
+
+    await crew.kickoff();
+
+    expect(crewSteps.map((s) => s.kind)).toEqual(['answer', 'tool_call', 'tool_result', 'answer']);
+    expect(crewSteps.every((s) => s.agentId === researcherAgent.id && s.role === 'Researcher')).toBe(true);
+    expect(crewSteps[2]).toMatchObject({ kind: 'tool_result', result: 'results for ai', isError: false });
+    expect(crewSteps[3]).toMatchObject({ kind: 'answer', content: 'found' });
+    expect(ownSteps.map((s) => [s.kind, s.agentId])).toEqual([['answer', writer.id]]);
+  });
+});
+
+describe('output files', () => {
+  it('hold the raw output, in directories created as needed, with placeholders filled', async () => {
+    const { agent } = scriptedAgent('Writer', ['# Report\nraw text']);
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: join(dir, '{topic}', 'nested', '{topic}.md'),
+    });
+
+    await new Crew({ agents: [agent], tasks: [task] }).kickoff({ topic: 'bees' });
+
+    expect(await readFile(join(dir, 'bees', 'nested', 'bees.md'), 'utf8')).toBe('# Report\nraw text');
+  });
+
+  it('hold pretty JSON when the task has a structured output', async () => {
+    const { agent } = scriptedAgent('Writer', ['Here: {"title":"Bees","tags":["a","b"]}']);
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputSchema: z.object({ title: z.string(), tags: z.array(z.string()) }),
+      outputFile: join(dir, 'out.json'),
+    });
+
+    await new Crew({ agents: [agent], tasks: [task] }).kickoff();
+
+    expect(await readFile(join(dir, 'out.json'), 'utf8')).toBe(
+      JSON.stringify({ title: 'Bees', tags: ['a', 'b'] }, null, 2),
+    );
+  });
+
+  it('fail the task clearly with createDirectory: false and a missing directory', async () => {
+    const { agent } = scriptedAgent('Writer', ['text', 'never']);
+    const path = join(dir, 'missing', 'out.md');
+    const task = new Task({
+      name: 'report',
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: path,
+      createDirectory: false,
+    });
+    const after = new Task({ description: 'After', expectedOutput: 'x', agent });
+
+    const error = await new Crew({ agents: [agent], tasks: [task, after] })
+      .kickoff()
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).taskId).toBe(task.id);
+    expect((error as Error).message).toContain('report');
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain('createDirectory');
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    expect(after.output).toBeUndefined();
+  });
+
+  it('reject, before any model call, inputs that would take the path out of its directory', async () => {
+    const { agent, llm } = scriptedAgent('Writer', ['text']);
+    const task = new Task({
+      name: 'report',
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: join(dir, 'reports', '{topic}.md'),
+    });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+
+    for (const topic of ['../../escaped', 'a;rm -rf x']) {
+      const error = await crew.kickoff({ topic }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CrewValidationError);
+      expect(error).toMatchObject({ code: 'invalid_output_file' });
+      expect((error as Error).message).toContain('report');
+    }
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('are written into an existing directory with createDirectory: false', async () => {
+    const { agent } = scriptedAgent('Writer', ['text']);
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: join(dir, 'out.md'),
+      createDirectory: false,
+    });
+
+    await new Crew({ agents: [agent], tasks: [task] }).kickoff();
+
+    expect(await readFile(join(dir, 'out.md'), 'utf8')).toBe('text');
+  });
+});

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ConditionalTask,
+  Crew,
+  CrewOutput,
+  InterpolationError,
+  Task,
+  TaskExecutionError,
+  tool,
+  type CrewEvent,
+} from '../../src/index.js';
+import { collect, deferred, scriptedAgent, until } from '../helpers/crew-fixtures.js';
+
+const TASK_EVENTS = new Set([
+  'task.started',
+  'task.completed',
+  'task.skipped',
+  'task.failed',
+  'guardrail.failed',
+  'human.input.requested',
+]);
+const AGENT_EVENTS = new Set([
+  'agent.step',
+  'llm.request',
+  'llm.delta',
+  'llm.response',
+  'tool.called',
+  'tool.result',
+  'delegation.sent',
+  'delegation.replied',
+]);
+
+function toolCrew() {
+  const search = tool({
+    name: 'search',
+    description: 'search',
+    schema: z.object({ q: z.string() }),
+    execute: ({ q }) => `results for ${q}`,
+  });
+  const researcher = scriptedAgent(
+    'Researcher',
+    [{ toolCalls: [{ id: 'call-1', name: 'search', arguments: { q: 'ai' } }] }, 'research done'],
+    { tools: [search] },
+  );
+  const writer = scriptedAgent('Writer', ['article done']);
+  const research = new Task({ description: 'Research', expectedOutput: 'x', agent: researcher.agent });
+  const maybe = new ConditionalTask({
+    description: 'Maybe',
+    expectedOutput: 'x',
+    agent: writer.agent,
+    condition: () => false,
+  });
+  const write = new Task({ description: 'Write', expectedOutput: 'x', agent: writer.agent });
+  const crew = new Crew({ agents: [researcher.agent, writer.agent], tasks: [research, maybe, write] });
+  return { crew, research, maybe, write, researcher: researcher.agent, writer: writer.agent };
+}
+
+describe('crew.stream()', () => {
+  it('emits the events of a run with a tool call and a skipped task, in order', async () => {
+    const { crew, research, maybe, write, researcher, writer } = toolCrew();
+
+    const events = await collect(crew.stream({}, { runId: 'events-run' }));
+
+    const trace = events
+      .filter((e) => e.type !== 'llm.delta')
+      .map((e) => {
+        const on = 'taskId' in e ? e.taskId : undefined;
+        const name =
+          on === research.id ? 'research' : on === maybe.id ? 'maybe' : on === write.id ? 'write' : '';
+        return name ? `${e.type} ${name}` : e.type;
+      });
+    expect(trace).toEqual([
+      'crew.started',
+      'task.started research',
+      'llm.request research',
+      'llm.response research',
+      'agent.step research',
+      'tool.called research',
+      'agent.step research',
+      'tool.result research',
+      'agent.step research',
+      'llm.request research',
+      'llm.response research',
+      'agent.step research',
+      'task.completed research',
+      'task.skipped maybe',
+      'task.started write',
+      'llm.request write',
+      'llm.response write',
+      'agent.step write',
+      'task.completed write',
+      'crew.completed',
+    ]);
+
+    const byType = <T extends CrewEvent['type']>(type: T) =>
+      events.filter((e): e is Extract<CrewEvent, { type: T }> => e.type === type);
+    expect(byType('task.started').map((e) => e.agentId)).toEqual([
+      `agent:${researcher.id}`,
+      `agent:${writer.id}`,
+    ]);
+    expect(byType('tool.called')[0]).toMatchObject({
+      agentId: researcher.id,
+      call: { id: 'call-1', name: 'search' },
+    });
+    expect(byType('tool.result')[0]).toMatchObject({
+      result: 'results for ai',
+      isError: false,
+      cached: false,
+    });
+    expect(byType('llm.request')[0].toolNames).toEqual(['search']);
+    expect(byType('task.skipped')[0].output).toMatchObject({ skipped: true, raw: '' });
+    expect(byType('task.completed')[1].output.raw).toBe('article done');
+    const completed = byType('crew.completed')[0];
+    expect(completed.output).toBeInstanceOf(CrewOutput);
+    expect(completed.output.raw).toBe('article done');
+  });
+
+  it('gives every event a type and the runId; task events a taskId; agent events an agentId', async () => {
+    const { crew } = toolCrew();
+
+    const events = await collect(crew.stream({}, { runId: 'ids-run' }));
+
+    expect(events.length).toBeGreaterThan(10);
+    for (const event of events) {
+      expect(typeof event.type).toBe('string');
+      expect(event.runId).toBe('ids-run');
+      if (TASK_EVENTS.has(event.type)) expect(event).toHaveProperty('taskId', expect.any(String));
+      if (AGENT_EVENTS.has(event.type)) expect(event).toHaveProperty('agentId', expect.any(String));
+    }
+  });
+
+  it('completes right after crew.completed', async () => {
+    const { crew } = toolCrew();
+    const seen: string[] = [];
+
+    await new Promise<void>((resolve) => {
+      crew.stream().subscribe({
+        next: (e) => seen.push(e.type),
+        complete: () => {
+          seen.push('(complete)');
+          resolve();
+        },
+      });
+    });
+
+    expect(seen.slice(-2)).toEqual(['crew.completed', '(complete)']);
+  });
+
+  it('emits task.failed and crew.failed when the run fails, then completes', async () => {
+    const { agent } = scriptedAgent('Worker', [new Error('model down')], { maxRetryLimit: 0 });
+    const task = new Task({ name: 'doomed', description: 'Doomed', expectedOutput: 'x', agent });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+
+    const events = await collect(crew.stream());
+
+    expect(events.map((e) => e.type)).toEqual([
+      'crew.started',
+      'task.started',
+      'llm.request',
+      'task.failed',
+      'crew.failed',
+    ]);
+    const failed = events.at(-1) as Extract<CrewEvent, { type: 'crew.failed' }>;
+    expect(failed.error).toBeInstanceOf(TaskExecutionError);
+    expect(failed.error.message).toContain('model down');
+    expect((events[3] as Extract<CrewEvent, { type: 'task.failed' }>).taskId).toBe(task.id);
+  });
+
+  it('errors without events when the kickoff is rejected before the run starts', async () => {
+    const { agent, llm } = scriptedAgent('Worker', ['never']);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Research {topic}', expectedOutput: 'x', agent })],
+    });
+    const seen: CrewEvent[] = [];
+
+    const error = await new Promise<unknown>((resolve) => {
+      crew
+        .stream({ other: 'x' })
+        .subscribe({ next: (e) => seen.push(e), error: resolve, complete: () => resolve(null) });
+    });
+
+    expect(error).toBeInstanceOf(InterpolationError);
+    expect(seen).toEqual([]);
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('aborts the run when the subscriber unsubscribes', async () => {
+    const gate = deferred<string>();
+    const { agent, llm } = scriptedAgent('Worker', [() => gate.promise]);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Slow', expectedOutput: 'x', agent })],
+    });
+
+    const subscription = crew.stream().subscribe();
+    await until(() => llm.calls.length === 1);
+    subscription.unsubscribe();
+
+    await until(() => llm.calls[0].signal?.aborted === true);
+  });
+});
