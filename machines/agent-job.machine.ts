@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
 import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
@@ -176,7 +176,9 @@ export const agentJobMachine = setup({
         answer: round.finalAnswer,
       };
     }),
-    dispatchDelegations: enqueueActions(({ context, event, self, enqueue }) => {
+    dispatchDelegations: enqueueActions(({ context, event, self, system, enqueue }) => {
+      // The owning agent sends the delegation on, so inspectors see it go from agent to agent.
+      const owner = system.get(context.owner);
       for (const dispatch of outputOf<ToolRound>(event).dispatches) {
         const delegation = {
           type: dispatch.kind,
@@ -187,7 +189,8 @@ export const agentJobMachine = setup({
           context: dispatch.context,
           chain: [...context.request.chain, dispatch.to],
         };
-        enqueue.sendParent({ type: 'agent.send', to: dispatch.to, event: delegation });
+        if (owner)
+          enqueue.sendTo(owner, { type: 'agent.send', to: dispatch.to, event: delegation } as AnyEventObject);
       }
     }),
     recordReply: assign(({ context, event }) => {

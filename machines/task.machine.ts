@@ -29,14 +29,21 @@ export interface TaskContext {
   guardrailRetries: number;
   lastGuardrailError?: string;
   humanRound: number;
+  /**
+   * Feedback addressed to this task (by its id) that arrived before the task waited for a person; each
+   * answers one later round of `human-input`, oldest first.
+   */
+  pendingFeedback: string[];
   usage: UsageMetrics;
   error?: ErrorData;
   outcome?: TaskOutcome;
 }
 
+/** What `runGuardrails` answers: the (possibly transformed) output, or the first failure. */
 export type GuardrailVerdict =
   | { ok: true; output: TaskOutputData; usage: UsageMetrics }
-  | { ok: false; error: string; usage: UsageMetrics };
+  /** `rejected` is the text the failing guardrail was given (earlier guardrails may have rewritten it). */
+  | { ok: false; error: string; rejected: string; usage: UsageMetrics };
 
 export type TaskEvent =
   | { type: 'task.start'; contextText: string | null }
@@ -53,6 +60,18 @@ const requestId = (context: TaskContext) => `${context.spec.id}#${context.attemp
  * (`working`), its guardrails judge the answer (`validating`) and its callbacks run (`completing`);
  * `guardrail-retry` while the agent answers again after a failed guardrail; `human-input` while it
  * waits for a person; then `done`, `skipped` or `failed`.
+ *
+ * Guardrails (SPEC §6.1): every answer goes through the whole chain; a failure costs one retry of the
+ * task's single budget (`guardrailMaxRetries`) and sends the agent the error and the rejected text.
+ *
+ * `human.feedback` events (SPEC §6.2):
+ * - In `human-input`, feedback for this task (or with no `taskId`) answers the current round, whether or
+ *   not the runtime's handler or terminal prompt is also asking; the first answer wins.
+ * - Feedback naming this task that arrives earlier (while `pending`, `running` or in `guardrail-retry`) is
+ *   not dropped: it is queued and answers the next round(s) as soon as the task reaches `human-input`
+ *   (which is still entered and announced). Feedback without a `taskId` is never queued: it answers
+ *   only a task that is waiting now. Tasks without `humanInput` never queue feedback.
+ * - Feedback naming another task is ignored.
  */
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
@@ -78,6 +97,10 @@ export const taskMachine = setup({
     feedbackAccepts: ({ event }) => feedbackOf(event).trim() === '',
     isForThisTask: ({ context, event }) =>
       event.type !== 'human.feedback' || event.taskId === undefined || event.taskId === context.spec.id,
+    keepsEarlyFeedback: ({ context, event }) =>
+      context.spec.humanInput && event.type === 'human.feedback' && event.taskId === context.spec.id,
+    hasQueuedFeedback: ({ context }) => context.pendingFeedback.length > 0,
+    queuedFeedbackAccepts: ({ context }) => (context.pendingFeedback[0] ?? '').trim() === '',
   },
   actions: {
     requestWork: sendTo(
@@ -116,6 +139,7 @@ export const taskMachine = setup({
     rejectDraft: assign(({ context, event }) => {
       const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
       const error = verdict.ok ? '' : verdict.error;
+      const rejected = verdict.ok ? '' : verdict.rejected;
       return {
         lastGuardrailError: error,
         usage: addUsage(context.usage, verdict.usage),
@@ -123,7 +147,7 @@ export const taskMachine = setup({
         attempt: context.attempt + 1,
         conversation: [
           ...context.conversation,
-          { role: 'user' as const, content: guardrailRetryMessage(error, context.draft?.raw ?? '') },
+          { role: 'user' as const, content: guardrailRetryMessage(error, rejected) },
         ],
       };
     }),
@@ -139,13 +163,15 @@ export const taskMachine = setup({
         },
       };
     }),
-    addFeedback: assign(({ context, event }) => ({
-      humanRound: context.humanRound + 1,
-      attempt: context.attempt + 1,
-      conversation: [
-        ...context.conversation,
-        { role: 'user' as const, content: feedbackMessage(feedbackOf(event)) },
-      ],
+    addFeedback: assign(({ context, event }) => reviseWith(context, feedbackOf(event))),
+    queueFeedback: assign(({ context, event }) => ({
+      pendingFeedback: [...context.pendingFeedback, feedbackOf(event)],
+    })),
+    // The oldest queued feedback answers this round: accepted (dropped from the queue) or revised.
+    acceptQueuedFeedback: assign(({ context }) => ({ pendingFeedback: context.pendingFeedback.slice(1) })),
+    reviseWithQueuedFeedback: assign(({ context }) => ({
+      ...reviseWith(context, context.pendingFeedback[0] ?? ''),
+      pendingFeedback: context.pendingFeedback.slice(1),
     })),
     recordActorError: assign(({ event }) => ({ error: errorData((event as { error?: unknown }).error) })),
     finish: assign(({ context, event }) => {
@@ -186,10 +212,13 @@ export const taskMachine = setup({
     attempt: 0,
     guardrailRetries: 0,
     humanRound: 0,
+    pendingFeedback: [],
     usage: emptyUsage(),
   }),
   initial: 'pending',
   output: ({ context }) => context.outcome!,
+  // Feedback that comes before the task waits for a person is kept for it (see above).
+  on: { 'human.feedback': { guard: 'keepsEarlyFeedback', actions: 'queueFeedback' } },
   states: {
     pending: {
       on: {
@@ -263,6 +292,15 @@ export const taskMachine = setup({
     },
     'human-input': {
       entry: 'announceHumanInput',
+      // Feedback queued earlier answers at once; the invoke below is then never started.
+      always: [
+        {
+          guard: and(['hasQueuedFeedback', 'queuedFeedbackAccepts']),
+          target: 'running.completing',
+          actions: 'acceptQueuedFeedback',
+        },
+        { guard: 'hasQueuedFeedback', target: 'running', actions: 'reviseWithQueuedFeedback' },
+      ],
       invoke: {
         src: 'collectHumanFeedback',
         input: ({ context }) => ({
@@ -290,10 +328,20 @@ export const taskMachine = setup({
   },
 });
 
+/** The feedback a `human.feedback` event or the `collectHumanFeedback` actor's output carries. */
 function feedbackOf(event: unknown): string {
-  const e = event as { type?: string; feedback?: string; output?: unknown };
-  if (e.type === 'human.feedback') return e.feedback ?? '';
-  return typeof e.output === 'string' ? e.output : '';
+  const e = event as { type?: string; feedback?: unknown; output?: unknown };
+  const feedback = e.type === 'human.feedback' ? e.feedback : e.output;
+  return typeof feedback === 'string' ? feedback : '';
+}
+
+/** Back to the agent with a person's feedback: the conversation goes on, so it sees its last answer. */
+function reviseWith(context: TaskContext, feedback: string): Partial<TaskContext> {
+  return {
+    humanRound: context.humanRound + 1,
+    attempt: context.attempt + 1,
+    conversation: [...context.conversation, { role: 'user' as const, content: feedbackMessage(feedback) }],
+  };
 }
 
 function workRequest(context: TaskContext): WorkRequest {

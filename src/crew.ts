@@ -188,14 +188,16 @@ export class Crew {
 
   /**
    * The live XState actor of a new run, not started. Its output, when done, is the CrewOutput; send it
-   * `{ type: 'human.feedback', taskId, feedback }` to answer a task waiting for a person.
+   * `{ type: 'human.feedback', taskId, feedback }` to answer a task waiting for a person. With
+   * `snapshot` (a persisted snapshot of a run of this crew, and that run's `runId` and inputs) the actor
+   * is restored instead.
    */
-  createActor(inputs?: Inputs, options: KickoffOptions = {}): CrewActor {
+  createActor(inputs?: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> } = {}): CrewActor {
     const prepared = this.#beforeKickoffSync(inputs);
     const runId = options.runId ?? newRunId();
     const sink = this.#sink();
     const { env, input } = prepareRun(this.#definition, runId, prepared, sink);
-    const actor = createRunActor({ env, input, inspect: options.inspect });
+    const actor = createRunActor({ env, input, inspect: options.inspect, snapshot: options.snapshot });
     const subscription = actor.subscribe({
       next: (snapshot) => {
         if (snapshot.status !== 'done') return;
@@ -204,6 +206,8 @@ export class Crew {
         unregisterRun(runId);
       },
       error: () => unregisterRun(runId),
+      // stop() completes observers: a stopped actor releases its run too.
+      complete: () => unregisterRun(runId),
     });
     return actor;
   }

@@ -1,10 +1,22 @@
 import type { TaskOutput } from './outputs.js';
 
+/**
+ * What a function guardrail returns. Success may transform the output: a string replaces `raw` (parsed
+ * again when the task has an `outputSchema`), a `TaskOutput` replaces the output, another value is
+ * taken as the new parsed value when the task has an `outputSchema` (ignored without one), and nothing
+ * keeps the output. A failure's error is sent to the agent, which answers again.
+ */
 export type GuardrailResult =
   | [true, string | TaskOutput | unknown]
   | [false, string]
   | { ok: true; value?: string | TaskOutput }
   | { ok: false; error: string };
 
-/** A function that judges a task's output, or a sentence the agent's model judges it against. */
+/**
+ * A function that judges a task's output, or a sentence the task agent's model judges it against.
+ * A function that throws fails the guardrail with the thrown message.
+ * @example
+ * const short: Guardrail = (output) =>
+ *   output.raw.length <= 280 ? [true, output.raw.trim()] : [false, 'Keep it under 280 characters'];
+ */
 export type Guardrail = string | ((output: TaskOutput) => GuardrailResult | Promise<GuardrailResult>);

@@ -45,6 +45,14 @@ export {
 } from './visualize/index.js';
 export type { CrewActor, Inspector } from './runtime/run-driver.js';
 export {
+  createCrewInspector,
+  filterInspection,
+  type CrewInspector,
+  type CrewInspectorOptions,
+  type FilteredInspector,
+  type InspectionFilterOptions,
+} from './inspect/index.js';
+export {
   taskMachine,
   sequentialCrewMachine,
   hierarchicalCrewMachine,

@@ -28,7 +28,7 @@ export class RateLimiter {
     }
     this.maxRpm = maxRpm;
     this.windowMs = windowMs;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** Resolves when the caller may start a request; rejects with `signal.reason` if aborted while waiting. */

@@ -27,6 +27,8 @@ export class RunCheckpointer {
     const snapshot = actor.getSnapshot();
     const outcomes = (snapshot.context as CrewContext).outcomes;
     if (snapshot.status !== 'active' || outcomes === this.#lastOutcomes) return;
+    // A failed run keeps its last good checkpoint, so resume runs the failed task again.
+    if (snapshot.value === 'failed') return;
     const first = this.#lastOutcomes === undefined;
     this.#lastOutcomes = outcomes;
     if (!first || Object.keys(outcomes).length > 0) this.save(actor, 'task.completed');

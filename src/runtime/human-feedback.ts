@@ -9,7 +9,8 @@ export function terminalAvailable(): boolean {
 
 /**
  * Feedback on a task's output (SPEC §6.2): from the crew's handler; else from a prompt on an
- * interactive terminal; else it waits (until stopped) for a `human.feedback` event sent to the crew.
+ * interactive terminal; else it waits (until stopped) for a `human.feedback` event sent to the crew,
+ * which the task machine takes while this actor runs. Whichever answers first wins.
  */
 export async function collectHumanFeedback(
   env: RunEnv,
@@ -19,36 +20,83 @@ export async function collectHumanFeedback(
   signal: AbortSignal,
 ): Promise<string> {
   const output = new TaskOutput(draft);
+  const taskName = task.task.name ?? task.description;
   if (env.humanInput) {
-    return env.humanInput({ taskId: task.task.id, taskName: task.task.label, output, round });
+    const feedback: unknown = await env.humanInput({ taskId: task.task.id, taskName, output, round });
+    // A handler that returns nothing accepts the output, like an empty answer.
+    return typeof feedback === 'string' ? feedback : feedback == null ? '' : String(feedback);
   }
-  if (terminalAvailable()) return promptOnTerminal(task, output, round, signal);
+  if (terminalAvailable()) return promptOnTerminal(taskName, output, round, signal);
   return new Promise<string>((_, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
 }
 
+/** Tasks running at the same time (async tasks) take turns at the terminal: one prompt at a time. */
+let terminalTurn: Promise<unknown> = Promise.resolve();
+
 function promptOnTerminal(
-  task: RunTask,
+  taskName: string,
   output: TaskOutput,
   round: number,
   signal: AbortSignal,
 ): Promise<string> {
+  const answer = terminalTurn.then(() => askOnce(taskName, output, round, signal));
+  terminalTurn = answer.catch(() => undefined);
+  return answer;
+}
+
+const RULE = '─'.repeat(72);
+
+/** What the person sees: which task, the output under review, and how to answer. */
+export function reviewPrompt(taskName: string, output: TaskOutput, round: number): string {
+  const shown = output.json ? JSON.stringify(output.json, null, 2) : output.raw;
+  return [
+    '',
+    RULE,
+    `Human feedback needed — task '${taskName}'${round > 1 ? ` (round ${round})` : ''}`,
+    RULE,
+    shown,
+    RULE,
+    'Provide feedback on the result above.',
+    '  • If you are happy with it, press Enter without typing anything.',
+    '  • Otherwise, type what should be improved and press Enter.',
+    '  • You can give several rounds of feedback until you are satisfied.',
+    '',
+  ].join('\n');
+}
+
+function askOnce(taskName: string, output: TaskOutput, round: number, signal: AbortSignal): Promise<string> {
+  if (signal.aborted) return Promise.reject(signal.reason);
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  process.stderr.write(
-    `\n=== Human feedback needed: ${task.task.label} (round ${round}) ===\n${output.raw}\n` +
-      '---\nPress Enter with nothing typed to accept this result, or type what to improve.\n',
-  );
+  process.stderr.write(reviewPrompt(taskName, output, round));
   return new Promise<string>((resolve, reject) => {
-    const onAbort = () => {
+    let answered = false;
+    const finish = () => {
+      answered = true;
+      signal.removeEventListener('abort', onAbort);
       rl.close();
+    };
+    const onAbort = () => {
+      finish();
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    rl.question('Feedback> ', (answer) => {
-      signal.removeEventListener('abort', onAbort);
-      rl.close();
-      resolve(answer);
+    // The terminal is in raw mode while readline reads: Ctrl+C reaches us, not the process. Pass it on.
+    rl.on('SIGINT', () => {
+      finish();
+      reject(new Error(`Interrupted while waiting for feedback on task '${taskName}'`));
+      process.kill(process.pid, 'SIGINT');
+    });
+    // Ctrl+D (end of input) gives no answer: the task fails rather than being approved by accident.
+    rl.on('close', () => {
+      if (answered) return;
+      finish();
+      reject(new Error(`The terminal closed before feedback was given on task '${taskName}'`));
+    });
+    rl.question('Feedback> ', (feedback) => {
+      finish();
+      resolve(feedback);
     });
   });
 }

@@ -148,6 +148,7 @@ const task = taskMachine.provide({
         agentId: context.spec.executor,
       })),
     announceSkip: ({ context }) => {
+      runTask(getRun(context.runId), context.spec.id).task.output = undefined;
       const outcome = context.outcome;
       if (outcome?.status === 'skipped') {
         emitTask(context, (env) => ({

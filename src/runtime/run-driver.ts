@@ -1,6 +1,7 @@
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
 import { CrewAbortedError } from '../errors.js';
+import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
 import { runtimeHierarchicalMachine, runtimeSequentialMachine } from './implementations.js';
@@ -40,7 +41,7 @@ export function createRunActor(options: LaunchOptions): CrewActor {
     systemId: 'crew',
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     ...(inspect
-      ? { inspect: typeof inspect === 'function' ? inspect : (e: InspectionEvent) => inspect.next?.(e) }
+      ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
   });
 }

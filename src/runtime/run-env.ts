@@ -9,6 +9,7 @@ import type { Tool } from '../tool.js';
 import type { RateLimiter } from '../executor/rate-limiter.js';
 import type { ToolCache } from '../executor/tool-cache.js';
 import { ERROR_REF } from '../../machines/types.js';
+import { StatecrewError } from '../errors.js';
 
 /** An agent as one run sees it: texts interpolated, model resolved, limiter shared by its requests. */
 export interface RunAgent {
@@ -62,7 +63,12 @@ export interface RunEnv {
 const runs = new Map<string, RunEnv>();
 
 export function registerRun(env: RunEnv): void {
-  if (runs.has(env.runId)) throw new Error(`A run with id '${env.runId}' is already active`);
+  if (runs.has(env.runId)) {
+    throw new StatecrewError(
+      'run_id_in_use',
+      `A run with id '${env.runId}' is already active in this process`,
+    );
+  }
   runs.set(env.runId, env);
 }
 

@@ -117,27 +117,22 @@ describe('conditional tasks', () => {
     expect(output.tasksOutput.map((t) => t.raw)).toEqual(['first', '', 'third']);
   });
 
-  // Known bug outside this suite's files: nothing clears task.output on a skip (the fix belongs in
-  // src/runtime/implementations.ts, `announceSkip`). Turn `it.fails` into `it` once it is fixed.
-  it.fails(
-    'clear task.output when a task that ran in an earlier kickoff is skipped in a later one',
-    async () => {
-      const { agent } = scriptedAgent('Worker', ['go', 'ran', 'stop']);
-      const first = new Task({ description: 'First', expectedOutput: 'x', agent });
-      const conditional = new ConditionalTask({
-        description: 'Maybe',
-        expectedOutput: 'x',
-        agent,
-        condition: (previous) => previous.raw === 'go',
-      });
-      const crew = new Crew({ agents: [agent], tasks: [first, conditional] });
+  it('clear task.output when a task that ran in an earlier kickoff is skipped in a later one', async () => {
+    const { agent } = scriptedAgent('Worker', ['go', 'ran', 'stop']);
+    const first = new Task({ description: 'First', expectedOutput: 'x', agent });
+    const conditional = new ConditionalTask({
+      description: 'Maybe',
+      expectedOutput: 'x',
+      agent,
+      condition: (previous) => previous.raw === 'go',
+    });
+    const crew = new Crew({ agents: [agent], tasks: [first, conditional] });
 
-      await crew.kickoff();
-      expect(conditional.output?.raw).toBe('ran');
-      await crew.kickoff();
-      expect(conditional.output).toBeUndefined();
-    },
-  );
+    await crew.kickoff();
+    expect(conditional.output?.raw).toBe('ran');
+    await crew.kickoff();
+    expect(conditional.output).toBeUndefined();
+  });
 
   it('fail the run, naming the task, when the condition throws', async () => {
     const { agent, llm } = scriptedAgent('Worker', ['first']);

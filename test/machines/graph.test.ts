@@ -473,10 +473,7 @@ describe('agentJobMachine', () => {
     expect(forcing.state.context.messages.at(-1)).toMatchObject({ role: 'user' });
   });
 
-  // Known bug outside this suite's files: `dispatchDelegations` uses sendParent, which throws in a
-  // traversal (the job has no parent there). Turn `it.fails` into `it` once machines/agent-job.machine.ts
-  // sends to `system.get(context.owner)` instead.
-  it.fails('waits in acting.delegating until every delegation has replied', () => {
+  it('waits in acting.delegating until every delegation has replied', () => {
     const delegating = traverse(true).find((p) => p.state.matches({ acting: 'delegating' }))!;
     expect(Object.keys(delegating.state.context.awaiting)).toEqual(['t#0/c1']);
   });

@@ -182,33 +182,24 @@ describe('a crew persisted after a task failed', () => {
     expect((error as Error).message).toContain('doomed');
   });
 
-  // Known bug outside this suite's files: the checkpointer also saves the crew in `failed` (a task
-  // outcome was recorded), so resume throws again instead of re-running the failed task. The fix is in
-  // src/runtime/checkpointing.ts (`observe` must skip a crew in `failed`). Turn `it.fails` into `it` then.
-  it.fails(
-    'crew.resume() runs the failed task again from the last checkpoint before the failure',
-    async () => {
-      const store = new MemoryCheckpointStore();
-      const build = (llm: ScriptedLLM) => {
-        const agent = new Agent({ role: 'Worker', goal: 'g', backstory: 'b', llm, maxRetryLimit: 0 });
-        const tasks = [
-          new Task({ description: 'First', expectedOutput: 'x', agent }),
-          new Task({ description: 'Second', expectedOutput: 'x', agent }),
-        ];
-        return new Crew({ agents: [agent], tasks, checkpoint: store });
-      };
-      await expect(
-        build(new ScriptedLLM(['one', new Error('model down')])).kickoff(
-          {},
-          { runId: 'resume-after-failure' },
-        ),
-      ).rejects.toThrow('model down');
+  it('crew.resume() runs the failed task again from the last checkpoint before the failure', async () => {
+    const store = new MemoryCheckpointStore();
+    const build = (llm: ScriptedLLM) => {
+      const agent = new Agent({ role: 'Worker', goal: 'g', backstory: 'b', llm, maxRetryLimit: 0 });
+      const tasks = [
+        new Task({ description: 'First', expectedOutput: 'x', agent }),
+        new Task({ description: 'Second', expectedOutput: 'x', agent }),
+      ];
+      return new Crew({ agents: [agent], tasks, checkpoint: store });
+    };
+    await expect(
+      build(new ScriptedLLM(['one', new Error('model down')])).kickoff({}, { runId: 'resume-after-failure' }),
+    ).rejects.toThrow('model down');
 
-      const retry = new ScriptedLLM(['two']);
-      const output = await build(retry).resume('resume-after-failure');
+    const retry = new ScriptedLLM(['two']);
+    const output = await build(retry).resume('resume-after-failure');
 
-      expect(output.tasksOutput.map((t) => t.raw)).toEqual(['one', 'two']);
-      expect(retry.calls).toHaveLength(1);
-    },
-  );
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['one', 'two']);
+    expect(retry.calls).toHaveLength(1);
+  });
 });
