@@ -132,11 +132,15 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       })),
       forwardFeedback: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'human.feedback') return;
-        const ids = event.taskId ? [event.taskId] : Object.keys(context.taskRefs);
-        for (const id of ids) {
-          const ref = context.taskRefs[id];
-          if (ref) enqueue.sendTo(ref, { type: 'human.feedback', taskId: id, feedback: event.feedback });
+        const { taskId, feedback } = event;
+        if (taskId) {
+          const ref = context.taskRefs[taskId];
+          if (ref) enqueue.sendTo(ref, { type: 'human.feedback', taskId, feedback });
+          return;
         }
+        // No task named: only a task waiting in human-input takes it (the others ignore it).
+        for (const ref of Object.values(context.taskRefs))
+          enqueue.sendTo(ref, { type: 'human.feedback', feedback });
       }),
       // An action that throws leaves the actor's children running: XState stops them only in a step
       // that completes. So a failed crew first stops every task and agent actor (which cancels their

@@ -214,6 +214,7 @@ export class Crew {
 
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
+    this.#checkHumanInput();
     const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this);
     for (const [id, outcome] of Object.entries(checkpointOutcomesOf(checkpoint))) {
       const task = this.tasks.find((t) => t.id === id);
