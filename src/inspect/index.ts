@@ -1,0 +1,3 @@
+// Inspection helpers: a WebSocket inspector that lets the process exit, and the pre-filter for large crews.
+export { createCrewInspector, type CrewInspector, type CrewInspectorOptions } from './crew-inspector.js';
+export { filterInspection, type FilteredInspector, type InspectionFilterOptions } from './filter.js';
