@@ -1,0 +1,187 @@
+// The readable summary of bench/results/latest.json: every metric, the SPEC §14 target, pass/fail.
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+
+const fmt = (v: unknown, unit = '', digits = 3) =>
+  typeof v === 'number' && Number.isFinite(v) ? `${Number(v.toFixed(digits))}${unit}` : String(v ?? '—');
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'PASS' : 'FAIL');
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function rows(r: Json): Row[] {
+  const out: Row[] = [];
+  const add = (metric: string, value: string, target = '', ok?: boolean) =>
+    out.push({ metric, value, target, verdict: verdict(ok) });
+  const s = r.sequential as Json | undefined;
+  if (s) {
+    add(
+      'sequential overhead ms/task (wall, median)',
+      fmt(s.overheadMsPerTask),
+      '≤ 0.1',
+      isNum(s.overheadMsPerTask) ? s.overheadMsPerTask <= 0.1 : false,
+    );
+    add('  best round ms/task', fmt(s.overheadMsPerTaskMin));
+    add('  CPU overhead ms/task', fmt(s.cpuOverheadMsPerTask));
+    add('  throughput tasks/s (one at a time)', fmt(s.tasksPerSecond, '', 0));
+    add('  crew construction ms/crew (not in the overhead)', fmt(s.constructMsPerCrew));
+  }
+  const p = r.peers as Json | undefined;
+  if (p?.statecrew?.overheadMsPerTask) {
+    const own = p.statecrew.overheadMsPerTask as number;
+    add(
+      'peers: statecrew ms/task (same session; steady / short run)',
+      `${fmt(own)} / ${fmt(p.statecrew.shortRun?.overheadMsPerTask)}`,
+    );
+    const ownShort = p.statecrew.shortRun?.overheadMsPerTask as number | undefined;
+    const peer = (key: string, label: string, factor: number) => {
+      const v = p[key]?.overheadMsPerTask;
+      if (!isNum(v))
+        return add(
+          `peers: ${label}`,
+          String(p[key]?.reason ?? p[key]?.status ?? 'not measured'),
+          `≥ ${factor}×`,
+          false,
+        );
+      const vs = p[key]?.shortRun?.overheadMsPerTask;
+      const short =
+        isNum(vs) && isNum(ownShort) ? `; short run ${fmt(vs)} → ${fmt(vs / ownShort, '×', 1)}` : '';
+      add(
+        `peers: ${label} ms/task → ratio`,
+        `${fmt(v)} → ${fmt(v / own, '×', 1)}${short}`,
+        `≥ ${factor}×`,
+        v / own >= factor,
+      );
+    };
+    peer('kaibanjs', 'KaibanJS', 5);
+    peer('langgraph', 'LangGraph.js', 5);
+    peer('openaiAgents', 'OpenAI Agents SDK', 3);
+  }
+  const f = r.fanout as Json | undefined;
+  if (f) {
+    add(
+      'fanout 8 × 50 ms async tasks: wall ms (median)',
+      fmt(f.wallMs, '', 1),
+      '≤ 55',
+      isNum(f.wallMs) ? f.wallMs <= 55 : false,
+    );
+    add(
+      '  async phase ms / min..max wall',
+      `${fmt(f.asyncPhaseMs, '', 1)} / ${fmt(f.wallMsMin, '', 1)}..${fmt(f.wallMsMax, '', 1)}`,
+    );
+  }
+  const sc = r.scale as Json | undefined;
+  if (sc) {
+    for (const [n, run] of Object.entries((sc.bySize ?? {}) as Json)) {
+      const x = run as Json;
+      const finished = isNum(x.ms);
+      add(
+        `scale: one crew of ${n} tasks`,
+        finished
+          ? `${fmt(x.ms / 1000, ' s', 2)} (${fmt(x.msPerTask, ' ms/task')}; run ${fmt(x.runMs / 1000, ' s', 2)} + finish ${fmt(x.finishMs / 1000, ' s', 2)}), retained ${fmt(x.retainedBytesPerTask, ' B', 0)}/task, live ${fmt(x.liveBytesPerTask, ' B', 0)}/task`
+          : String(x.status),
+        n === '10000' ? 'finishes (in the time limit)' : '',
+        n === '10000' ? finished : undefined,
+      );
+    }
+    const c = sc.crews1000x10 as Json | undefined;
+    if (c) {
+      add(
+        'scale: 1000 concurrent crews × 10 tasks',
+        isNum(c.ms)
+          ? `${fmt(c.ms / 1000, ' s', 2)} (${fmt(c.msPerTask, ' ms/task')}), retained ${fmt(c.retainedBytesPerTask, ' B', 0)}/task`
+          : String(c.status),
+        'finishes',
+        isNum(c.ms),
+      );
+    }
+    add(
+      'scale: time growth exponent 1k→10k (1 = linear, 2 = quadratic)',
+      fmt(sc.timeGrowthExponent, '', 2),
+      'linear: ≤ 1.15',
+      isNum(sc.timeGrowthExponent) ? sc.timeGrowthExponent <= 1.15 : false,
+    );
+    add(
+      '  exponent of the run phase / the finish phase (stop)',
+      `${fmt(sc.runPhaseGrowthExponent, '', 2)} / ${fmt(sc.finishPhaseGrowthExponent, '', 2)}`,
+    );
+    add('  ms/task at 10k ÷ ms/task at 1k', fmt(sc.msPerTaskRatio10kTo1k, '×', 2));
+    add(
+      'scale: retained bytes per finished task (max over sizes)',
+      fmt(sc.retainedBytesPerTask, ' B', 0),
+      '≤ 4096 B',
+      isNum(sc.retainedBytesPerTask) ? sc.retainedBytesPerTask <= 4096 : false,
+    );
+  }
+  const h = r.http as Json | undefined;
+  if (h) {
+    add(
+      'http: overhead ms/task above a bare openai loop',
+      fmt(h.overheadMsPerTask),
+      '≤ 0.3',
+      isNum(h.overheadMsPerTask) ? h.overheadMsPerTask <= 0.3 : false,
+    );
+    add(
+      '  crew / bare client ms per task; best round',
+      `${fmt(h.crewMsPerTask)} / ${fmt(h.bareClientMsPerTask)}; ${fmt(h.overheadMsPerTaskMin)}`,
+    );
+    add(
+      '  CPU overhead ms/task (client process); OpenAILLM alone above bare ms/call',
+      `${fmt(h.cpuOverheadMsPerTask)}; ${fmt(h.adapterOverheadMsPerCall)}`,
+    );
+  }
+  const hi = r.hierarchical as Json | undefined;
+  if (hi) {
+    add('hierarchical: ms/task (3 model calls per task)', fmt(hi.kickoffMsPerTask), 'no target');
+    add(
+      '  overhead ms/task; CPU overhead ms/task',
+      `${fmt(hi.overheadMsPerTask)}; ${fmt(hi.cpuOverheadMsPerTask)}`,
+    );
+  }
+  const cp = r.checkpoint as Json | undefined;
+  if (cp?.none) {
+    add(
+      'checkpoint: none / memory / file overhead ms/task',
+      `${fmt(cp.none.overheadMsPerTask)} / ${fmt(cp.memory.overheadMsPerTask)} / ${fmt(cp.file.overheadMsPerTask)}`,
+      'no target',
+    );
+    add(
+      '  CPU ms/task none / memory / file',
+      `${fmt(cp.none.cpuOverheadMsPerTask)} / ${fmt(cp.memory.cpuOverheadMsPerTask)} / ${fmt(cp.file.cpuOverheadMsPerTask)}`,
+    );
+    const a = cp.sizes?.tasks3;
+    const b = cp.sizes?.tasks300;
+    if (a && b) {
+      add(
+        '  last checkpoint bytes: 3 tasks / 300 tasks',
+        `${fmt(a.lastBytes, '', 0)} / ${fmt(b.lastBytes, '', 0)}`,
+      );
+      add(
+        '  bytes written per run: 3 tasks / 300 tasks',
+        `${fmt(a.bytesWrittenPerRun, '', 0)} / ${fmt(b.bytesWrittenPerRun, '', 0)}`,
+      );
+    }
+  }
+  return out;
+}
+
+export function printTable(results: Json): void {
+  const list = rows(results);
+  const w = [
+    Math.max(6, ...list.map((r) => r.metric.length)),
+    Math.max(5, ...list.map((r) => r.value.length)),
+    Math.max(6, ...list.map((r) => r.target.length)),
+  ];
+  const line = (a: string, b: string, c: string, d: string) =>
+    `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c.padEnd(w[2])}  ${d}`;
+  console.log(
+    `\nstatecrew bench — ${results.meta?.date ?? ''} — node ${results.meta?.node ?? ''}, ${results.meta?.cpus ?? '?'} cpus, load ${JSON.stringify(results.meta?.loadAverageAtEnd ?? [])}`,
+  );
+  console.log(line('metric', 'value', 'target', 'result'));
+  console.log(line('-'.repeat(w[0]), '-'.repeat(w[1]), '-'.repeat(w[2]), '------'));
+  for (const r of list) console.log(line(r.metric, r.value, r.target, r.verdict));
+}
