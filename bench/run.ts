@@ -7,10 +7,10 @@
 //   npm run bench -- --only=sequential,fanout
 //   npm run bench -- --quick            fewer runs, sizes up to 5k (a smoke test of the bench itself)
 //   npm run bench -- --timeout=60       seconds per workload process (default 120)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runChild } from './lib/child.js';
 import { printTable } from './lib/table.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -31,39 +31,20 @@ export interface ProcessResult<T = unknown> {
 }
 
 /** Runs a workload script in `node --expose-gc --import tsx`, killing it after `timeoutS`. */
-export function runWorkload<T>(script: string, params: string[], limitS = timeoutS, nodeArgs: string[] = []) {
-  return new Promise<ProcessResult<T>>((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', ...nodeArgs, '--import', 'tsx', here(`./workloads/${script}.ts`), ...params],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, limitS * 1000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const ms = Date.now() - t0;
-      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
-      if (timedOut) return resolve({ ok: false, status: 'timeout', ms, error: `killed after ${limitS} s` });
-      if (code !== 0 || !line) {
-        return resolve({
-          ok: false,
-          status: 'error',
-          ms,
-          error: (err || out).trim().split('\n').slice(-5).join(' | '),
-        });
-      }
-      resolve({ ok: true, status: 'ok', ms, result: JSON.parse(line.slice('@@RESULT '.length)) as T });
-    });
-  });
+export async function runWorkload<T>(
+  script: string,
+  params: string[],
+  limitS = timeoutS,
+  nodeArgs: string[] = [],
+): Promise<ProcessResult<T>> {
+  const argv = ['--expose-gc', ...nodeArgs, '--import', 'tsx', here(`./workloads/${script}.ts`), ...params];
+  const { code, out, err, timedOut, ms } = await runChild(process.execPath, argv, { limitS });
+  const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
+  if (timedOut) return { ok: false, status: 'timeout', ms, error: `killed after ${limitS} s` };
+  if (code !== 0 || !line) {
+    return { ok: false, status: 'error', ms, error: (err || out).trim().split('\n').slice(-5).join(' | ') };
+  }
+  return { ok: true, status: 'ok', ms, result: JSON.parse(line.slice('@@RESULT '.length)) as T };
 }
 
 const wants = (name: string) => !only || only.includes(name);

@@ -11,10 +11,10 @@
 //   npm run bench:peers
 //   npm run bench:peers -- --reps=5 --runs=300 --rounds=7
 //   npm run bench:peers -- --reinstall          (wipe and reinstall the peers first)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { runChild } from '../lib/child.js';
 import { printTable } from '../lib/table.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -61,25 +61,7 @@ const PEERS: Peer[] = [
 ];
 
 function exec(cmd: string, argv: string[], cwd: string, limitS: number) {
-  return new Promise<{ code: number | null; out: string; err: string; timedOut: boolean }>((resolve) => {
-    const child = spawn(cmd, argv, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, limitS * 1000);
-    child.on('error', (error) => {
-      err += String(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err, timedOut });
-    });
-  });
+  return runChild(cmd, argv, { cwd, env: childEnv(), limitS });
 }
 
 async function install(peer: Peer): Promise<string | undefined> {
