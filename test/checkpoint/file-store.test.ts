@@ -6,27 +6,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
-import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../../src/checkpoint/types.js';
+import { CHECKPOINT_FORMAT_VERSION } from '../../src/checkpoint/types.js';
 import { StatecrewError } from '../../src/errors.js';
+import { makeCheckpoint } from '../helpers/checkpoint-fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const storeSource = fileURLToPath(new URL('../../src/checkpoint/file-store.ts', import.meta.url));
-
-function makeCheckpoint(runId: string, overrides: Partial<Checkpoint> = {}): Checkpoint {
-  return {
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
-    runId,
-    crewName: 'crew',
-    process: 'sequential',
-    taskIds: ['t1', 't2'],
-    agentIds: ['a1'],
-    inputs: { topic: 'AI' },
-    reason: 'task.completed',
-    savedAt: new Date().toISOString(),
-    snapshot: { status: 'active', context: { outputs: [{ raw: 'done' }] } },
-    ...overrides,
-  };
-}
 
 let dir: string;
 

@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
-import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../../src/checkpoint/types.js';
-
-function makeCheckpoint(runId: string, overrides: Partial<Checkpoint> = {}): Checkpoint {
-  return {
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
-    runId,
-    crewName: 'crew',
-    process: 'sequential',
-    taskIds: ['t1', 't2'],
-    agentIds: ['a1'],
-    inputs: { topic: 'AI', nested: { n: 1 } },
-    reason: 'task.completed',
-    savedAt: new Date().toISOString(),
-    snapshot: { status: 'active', context: { outputs: [{ raw: 'done' }] } },
-    ...overrides,
-  };
-}
+import { makeCheckpoint } from '../helpers/checkpoint-fixtures.js';
 
 describe('MemoryCheckpointStore', () => {
   it('round-trips a checkpoint', async () => {
