@@ -65,11 +65,8 @@ function pending(request: WorkRequest): PendingRequest {
   };
 }
 
-// Snapshots persisted before `requests` existed restore without it.
-const requestsOf = (context: AgentContext): Record<string, PendingRequest> => context.requests ?? {};
-
 function withoutRequest(context: AgentContext, requestId: string): Partial<AgentContext> {
-  const { [requestId]: _done, ...requests } = requestsOf(context);
+  const { [requestId]: _done, ...requests } = context.requests;
   return { requests, active: context.active - 1 };
 }
 
@@ -89,15 +86,17 @@ function createAgentChart(id: 'agent' | 'manager') {
     types: {} as { context: AgentContext; events: AgentEvent; input: AgentInput },
     actors: { agentJob: agentJobMachine },
     actions: {
-      startDelegation: enqueueActions(({ context, event, enqueue }) => {
-        const request = delegationRequest(event as DelegationEvent);
+      // One job per request, whether a task asks (`agent.execute`) or a coworker delegates.
+      startJob: enqueueActions(({ context, event, enqueue }) => {
+        const request =
+          event.type === 'agent.execute' ? event.request : delegationRequest(event as DelegationEvent);
         enqueue.spawnChild('agentJob', {
           id: request.requestId,
           input: { runId: context.runId, agent: context.spec, owner: context.systemId, request },
         });
         enqueue.assign({
           active: context.active + 1,
-          requests: { ...requestsOf(context), [request.requestId]: pending(request) },
+          requests: { ...context.requests, [request.requestId]: pending(request) },
         });
       }),
       // A coworker's answer comes to this actor; the job that asked is the child named `replyJob`.
@@ -125,25 +124,9 @@ function createAgentChart(id: 'agent' | 'manager') {
     states: {
       ready: {
         on: {
-          'agent.execute': {
-            actions: enqueueActions(({ context, event, enqueue }) => {
-              enqueue.spawnChild('agentJob', {
-                id: event.request.requestId,
-                input: {
-                  runId: context.runId,
-                  agent: context.spec,
-                  owner: context.systemId,
-                  request: event.request,
-                },
-              });
-              enqueue.assign({
-                active: context.active + 1,
-                requests: { ...requestsOf(context), [event.request.requestId]: pending(event.request) },
-              });
-            }),
-          },
-          delegate_work: { actions: 'startDelegation' },
-          ask_question: { actions: 'startDelegation' },
+          'agent.execute': { actions: 'startJob' },
+          delegate_work: { actions: 'startJob' },
+          ask_question: { actions: 'startJob' },
           'agent.send': {
             actions: enqueueActions(({ event, enqueue, system }) => {
               const target = system.get(event.to);
@@ -165,7 +148,7 @@ function createAgentChart(id: 'agent' | 'manager') {
           // A job that crashed (a throwing action) still answers, so its requester fails instead of waiting.
           'xstate.error.actor.*': {
             actions: enqueueActions(({ context, event, enqueue, system }) => {
-              const request = requestsOf(context)[event.actorId];
+              const request = context.requests[event.actorId];
               if (!request) return;
               const requester = system.get(request.replyTo);
               if (requester) {

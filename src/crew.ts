@@ -21,10 +21,10 @@ import {
   type Inspector,
 } from './runtime/run-driver.js';
 import { RunCheckpointer } from './runtime/checkpointing.js';
-import { loadCheckpoint, outcomesBefore, requireStore } from './runtime/durable.js';
+import { checkpointOutcomes, loadCheckpoint, outcomesBefore, requireStore } from './runtime/durable.js';
 import { unregisterRun } from './runtime/run-env.js';
 import type { Task } from './task.js';
-import type { Checkpoint } from './checkpoint/types.js';
+import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
@@ -216,7 +216,7 @@ export class Crew {
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
     this.#checkHumanInput();
     const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this);
-    for (const [id, outcome] of Object.entries(checkpointOutcomesOf(checkpoint))) {
+    for (const [id, outcome] of Object.entries(checkpointOutcomes(checkpoint))) {
       const task = this.tasks.find((t) => t.id === id);
       if (task && outcome.status === 'done') task.output = new TaskOutput(outcome.output);
     }
@@ -261,7 +261,7 @@ export class Crew {
     from: {
       snapshot?: Snapshot<unknown>;
       startAt?: number;
-      outcomes?: Checkpoint extends never ? never : ReturnType<typeof outcomesBefore>;
+      outcomes?: Record<string, TaskOutcome>;
     },
   ): Promise<CrewOutput> {
     const runId = options.runId ?? newRunId();
@@ -348,16 +348,6 @@ export class Crew {
 
 interface Sink extends EventSink {
   startedRun: boolean;
-}
-
-function checkpointOutcomesOf(checkpoint: Checkpoint) {
-  return (
-    (
-      checkpoint.snapshot as {
-        context?: { outcomes?: Record<string, import('../machines/types.js').TaskOutcome> };
-      }
-    ).context?.outcomes ?? {}
-  );
 }
 
 function checkInputs(inputs: Inputs | undefined): Inputs {

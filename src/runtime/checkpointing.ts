@@ -50,7 +50,8 @@ export class RunCheckpointer {
       ...this.meta,
       reason,
       savedAt: new Date().toISOString(),
-      snapshot: JSON.parse(JSON.stringify(actor.getPersistedSnapshot())),
+      // XState never mutates a snapshot it has handed out; the store serialises it (once).
+      snapshot: actor.getPersistedSnapshot(),
     };
     this.#queue = this.#queue
       .then(() => this.store.save(this.meta.runId, checkpoint))

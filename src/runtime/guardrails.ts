@@ -17,17 +17,15 @@ type Step = { ok: true; output: TaskOutput } | { ok: false; error: string };
 /**
  * Runs a task's guardrails in order, each on the previous one's result (SPEC §6.1); the first failure
  * stops the chain. The task machine re-runs the whole chain, from the first guardrail, on every new
- * answer of the agent. `executor` is the agent that answered the task; a string guardrail is judged by
- * the task's own agent's model when it has one (also in a hierarchical crew), else by the executor's.
+ * answer of the agent. A string guardrail is judged by `judge`'s model.
  */
 export async function runGuardrails(
   env: RunEnv,
   task: RunTask,
-  executor: RunAgent,
+  judge: RunAgent,
   draft: TaskOutputData,
   signal: AbortSignal,
 ): Promise<GuardrailVerdict> {
-  const judge = (task.task.agent && env.agents.get(task.task.agent.id)) || executor;
   let output = new TaskOutput(draft);
   let usage = emptyUsage();
   const count = (more: UsageMetrics) => (usage = addUsage(usage, more));

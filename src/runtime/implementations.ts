@@ -23,7 +23,15 @@ import { completeTask } from './complete-task.js';
 import { runFailure } from './failure.js';
 import { collectHumanFeedback } from './human-feedback.js';
 import { runGuardrails } from './guardrails.js';
-import { getRun, keepingErrors, runAgent, runTask, type RunEnv } from './run-env.js';
+import {
+  getRun,
+  keepingErrors,
+  runAgent,
+  runTask,
+  type RunAgent,
+  type RunEnv,
+  type RunTask,
+} from './run-env.js';
 
 /** Runs `work` against the run's environment, keeping thrown errors so the rejection keeps its class. */
 function inRun<TInput extends { runId: string }, TOutput>(
@@ -128,7 +136,7 @@ const task = taskMachine.provide({
   actors: {
     runGuardrails: inRun((env, input: { runId: string; taskId: string; draft: TaskOutputData }, signal) => {
       const t = runTask(env, input.taskId);
-      return runGuardrails(env, t, executorOf(env, t.task.id), input.draft, signal);
+      return runGuardrails(env, t, judgeOf(env, t), input.draft, signal);
     }),
     collectHumanFeedback: inRun(
       (env, input: { runId: string; taskId: string; output: TaskOutputData; round: number }, signal) =>
@@ -196,14 +204,15 @@ function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEn
   if (env.observed) env.emit(build(env));
 }
 
-/** The agent that answers for a task: its own agent, or the manager in a hierarchical crew. */
-function executorOf(env: RunEnv, taskId: string) {
-  const t = runTask(env, taskId);
-  if (env.process === 'hierarchical' || !t.task.agent) {
-    const manager = [...env.agents.values()].find((a) => a.systemId === 'manager');
-    if (manager) return manager;
-  }
-  return runAgent(env, t.task.agent!.id);
+/**
+ * Who judges a task's string guardrails: the task's own agent (in a hierarchical crew too), else — a
+ * hierarchical task left unassigned — the manager.
+ */
+function judgeOf(env: RunEnv, task: RunTask): RunAgent {
+  if (task.task.agent) return runAgent(env, task.task.agent.id);
+  const manager = [...env.agents.values()].find((a) => a.systemId === 'manager');
+  if (!manager) throw new Error(`Task '${task.task.label}' has no agent and the crew no manager`);
+  return manager;
 }
 
 const crewImplementations = {

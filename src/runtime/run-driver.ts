@@ -32,7 +32,7 @@ export interface LaunchedRun {
   usage(): UsageMetrics;
 }
 
-/** Creates the crew actor for a prepared run and ties its end to a promise, its stop to the signal. */
+/** Registers a prepared run and creates its crew actor (not started); `launchRun` drives it to the end. */
 export function createRunActor(options: LaunchOptions): CrewActor {
   registerRun(options.env);
   const inspect = options.inspect;
