@@ -44,7 +44,7 @@ export type AnswerCheck =
 export interface JobInput {
   runId: string;
   agent: AgentSpec;
-  /** systemId of the agent actor running this job (replies to delegations come back through it). */
+  /** systemId of the agent (or manager) actor whose loop this is: delegations go out through it and coworkers' replies come back through it. */
   owner: string;
   request: WorkRequest;
 }
@@ -82,7 +82,7 @@ export type JobOutcome =
       replyTo: string;
       requestId: string;
       kind: WorkKind;
-      replyJob?: string;
+      askingTask?: string;
       error: ErrorData;
       usage: UsageMetrics;
     };
@@ -176,7 +176,7 @@ export const agentJobMachine = setup({
         answer: round.finalAnswer,
       };
     }),
-    dispatchDelegations: enqueueActions(({ context, event, self, system, enqueue }) => {
+    dispatchDelegations: enqueueActions(({ context, event, system, enqueue }) => {
       // The owning agent sends the delegation on, so inspectors see it go from agent to agent.
       const owner = system.get(context.owner);
       for (const dispatch of outputOf<ToolRound>(event).dispatches) {
@@ -184,7 +184,8 @@ export const agentJobMachine = setup({
           type: dispatch.kind,
           requestId: delegationId(context, dispatch.callId),
           replyTo: context.owner,
-          replyJob: self.id,
+          // Only a task's own job delegates (delegated work gets no delegation tools).
+          askingTask: context.request.replyTo,
           request: dispatch.request,
           context: dispatch.context,
           chain: [...context.request.chain, dispatch.to],
@@ -416,7 +417,7 @@ function outcome(context: JobContext): JobOutcome {
       replyTo: request.replyTo,
       requestId: request.requestId,
       kind: request.kind,
-      replyJob: request.replyJob,
+      askingTask: request.askingTask,
       error: context.error ?? { name: 'Error', message: 'The agent stopped without an answer' },
       usage: context.usage,
     };
@@ -427,7 +428,7 @@ function outcome(context: JobContext): JobOutcome {
     result: {
       requestId: request.requestId,
       kind: request.kind,
-      replyJob: request.replyJob,
+      askingTask: request.askingTask,
       agentRole: context.agent.role,
       answer: context.answer,
       parsed: context.parsed,

@@ -1,6 +1,6 @@
 import { enqueueActions, setup, type AnyEventObject } from 'xstate';
 import { emptyUsage } from '../src/usage.js';
-import { agentJobMachine, type JobOutcome } from './agent-job.machine.js';
+import { agentJobMachine, type JobEvent, type JobOutcome } from './agent-job.machine.js';
 import { errorData, type AgentReply, type AgentSpec, type WorkKind, type WorkRequest } from './types.js';
 
 export interface AgentInput {
@@ -14,11 +14,11 @@ export interface AgentInput {
 export interface PendingRequest {
   replyTo: string;
   kind: WorkKind;
-  replyJob?: string;
+  askingTask?: string;
 }
 
 export interface AgentContext extends AgentInput {
-  /** Requests being worked on now; each runs in a job child named by its request id. */
+  /** Coworkers' requests being worked on now; each runs in a job child named by its request id. */
   active: number;
   /** The requester of every request being worked on, by request id. */
   requests: Record<string, PendingRequest>;
@@ -29,14 +29,13 @@ export interface DelegationEvent {
   type: 'delegate_work' | 'ask_question';
   requestId: string;
   replyTo: string;
-  replyJob: string;
+  askingTask: string;
   request: string;
   context: string;
   chain: string[];
 }
 
 export type AgentEvent =
-  | { type: 'agent.execute'; request: WorkRequest }
   | DelegationEvent
   | { type: 'agent.send'; to: string; event: DelegationEvent }
   | AgentReply
@@ -48,7 +47,7 @@ function delegationRequest(event: DelegationEvent): WorkRequest {
     requestId: event.requestId,
     kind: event.type,
     replyTo: event.replyTo,
-    replyJob: event.replyJob,
+    askingTask: event.askingTask,
     context: event.context,
     request: event.request,
     conversation: [],
@@ -61,7 +60,7 @@ function pending(request: WorkRequest): PendingRequest {
   return {
     replyTo: request.replyTo,
     kind: request.kind,
-    ...(request.replyJob === undefined ? {} : { replyJob: request.replyJob }),
+    ...(request.askingTask === undefined ? {} : { askingTask: request.askingTask }),
   };
 }
 
@@ -72,24 +71,24 @@ function withoutRequest(context: AgentContext, requestId: string): Partial<Agent
 
 function replyOf(outcome: JobOutcome): AgentReply {
   if (outcome.ok) return { type: 'agent.result', ...outcome.result };
-  const { requestId, kind, replyJob, error, usage } = outcome;
-  return { type: 'agent.failed', requestId, kind, replyJob, error, usage };
+  const { requestId, kind, askingTask, error, usage } = outcome;
+  return { type: 'agent.failed', requestId, kind, askingTask, error, usage };
 }
 
 /**
- * Builds the chart shared by worker agents and the manager: an actor that takes work by events
- * (`agent.execute` from tasks, `delegate_work` / `ask_question` from coworkers), runs each request in
- * its own job child (so one agent serves concurrent tasks), and answers the requester by event.
+ * Builds the chart shared by worker agents and the manager: the address coworkers work through. A task
+ * runs its agent's loop itself (its `job` child); the loop's delegations leave through the agent's
+ * actor (`agent.send`) as `delegate_work` / `ask_question` events to the coworker's actor, which runs
+ * each request in its own job child (so one agent serves concurrent requests) and answers by event;
+ * the answer comes back through the asking agent's actor to the task whose job asked.
  */
 function createAgentChart(id: 'agent' | 'manager') {
   return setup({
     types: {} as { context: AgentContext; events: AgentEvent; input: AgentInput },
     actors: { agentJob: agentJobMachine },
     actions: {
-      // One job per request, whether a task asks (`agent.execute`) or a coworker delegates.
       startJob: enqueueActions(({ context, event, enqueue }) => {
-        const request =
-          event.type === 'agent.execute' ? event.request : delegationRequest(event as DelegationEvent);
+        const request = delegationRequest(event as DelegationEvent);
         enqueue.spawnChild('agentJob', {
           id: request.requestId,
           input: { runId: context.runId, agent: context.spec, owner: context.systemId, request },
@@ -99,22 +98,24 @@ function createAgentChart(id: 'agent' | 'manager') {
           requests: { ...context.requests, [request.requestId]: pending(request) },
         });
       }),
-      // A coworker's answer comes to this actor; the job that asked is the child named `replyJob`.
-      forwardReply: enqueueActions(({ event, enqueue, self }) => {
+      // A coworker's answer to one of this agent's delegations: on to the task whose job asked.
+      forwardReply: enqueueActions(({ event, enqueue, system }) => {
         const reply = event as AgentReply;
-        if (!reply.replyJob || !self.getSnapshot().children[reply.replyJob]) return;
+        const asker = reply.askingTask ? system.get(reply.askingTask) : undefined;
+        if (!asker) return;
         const answer =
           reply.type === 'agent.result'
             ? reply.answer
             : `Error executing the request: ${reply.error.message}`;
-        enqueue.sendTo(reply.replyJob, {
+        const passed: JobEvent = {
           type: 'delegation.reply',
           requestId: reply.requestId,
           from: reply.type === 'agent.result' ? reply.agentRole : '',
           answer,
           usage: reply.usage,
           failed: reply.type === 'agent.failed',
-        } satisfies AnyEventObject);
+        };
+        enqueue.sendTo(asker, passed as AnyEventObject as never);
       }),
     },
   }).createMachine({
@@ -124,7 +125,6 @@ function createAgentChart(id: 'agent' | 'manager') {
     states: {
       ready: {
         on: {
-          'agent.execute': { actions: 'startJob' },
           delegate_work: { actions: 'startJob' },
           ask_question: { actions: 'startJob' },
           'agent.send': {
@@ -156,7 +156,7 @@ function createAgentChart(id: 'agent' | 'manager') {
                   type: 'agent.failed',
                   requestId: event.actorId,
                   kind: request.kind,
-                  ...(request.replyJob === undefined ? {} : { replyJob: request.replyJob }),
+                  ...(request.askingTask === undefined ? {} : { askingTask: request.askingTask }),
                   error: errorData((event as { error?: unknown }).error),
                   usage: emptyUsage(),
                 };
@@ -177,7 +177,7 @@ function failedDelegation(event: DelegationEvent, message: string): AgentReply {
     type: 'agent.failed',
     requestId: event.requestId,
     kind: event.type,
-    replyJob: event.replyJob,
+    askingTask: event.askingTask,
     error: { name: 'Error', message },
     usage: emptyUsage(),
   };
@@ -186,5 +186,5 @@ function failedDelegation(event: DelegationEvent, message: string): AgentReply {
 /** A worker agent: systemId `agent:<id>`. */
 export const agentMachine = createAgentChart('agent');
 
-/** The hierarchical crew's manager: systemId `manager`; its jobs delegate to workers by event. */
+/** The hierarchical crew's manager: systemId `manager`; its tasks' jobs delegate to workers through it. */
 export const managerMachine = createAgentChart('manager');

@@ -1,6 +1,8 @@
-import { assign, enqueueActions, fromPromise, sendTo, setup, type ActorRefFrom } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { CrewOutput, TaskOutputData } from '../src/outputs.js';
 import { agentMachine, managerMachine } from './agent.machine.js';
+import { chunkOutcomes, outcomeList, outcomeOf, withOutcome, type OutcomeChunks } from './crew-outcomes.js';
+import { taskActorId, taskBatchMachine, taskSpawn } from './task-batch.machine.js';
 import { taskMachine } from './task.machine.js';
 import { fromUnprovided } from './unprovided.js';
 import { errorData, type AgentSpec, type ErrorData, type TaskOutcome, type TaskSpec } from './types.js';
@@ -23,11 +25,16 @@ export interface CrewContext {
   tasks: TaskSpec[];
   /** Position in the task list: everything before it has been started or skipped. */
   index: number;
-  outcomes: Record<string, TaskOutcome>;
+  /** The outcomes of the finished tasks, in chunks by position: read them with `machines/crew-outcomes.ts`. */
+  outcomes: OutcomeChunks;
   /** Async tasks started and not yet joined, in crew order. */
   pendingAsync: string[];
   failure?: { taskId?: string; error: ErrorData };
   result?: CrewOutput;
+  /**
+   * The task actors of a crew of up to `MAX_DIRECT_TASKS` tasks, which are its children. A larger crew's
+   * tasks live in batch actors (`batch:<k>`) and are found by systemId: this is empty.
+   */
   taskRefs: Record<string, ActorRefFrom<typeof taskMachine>>;
 }
 
@@ -39,6 +46,30 @@ export type CrewEvent =
 type Done<T> = { output: T; actorId: string };
 const isTaskActor = (actorId: string) => actorId.startsWith('task:');
 
+/** The most tasks a crew holds as its own children; a larger one runs them in batch actors. */
+export const MAX_DIRECT_TASKS = 100;
+
+/**
+ * Tasks per batch actor of a crew of `taskCount` tasks (more than `MAX_DIRECT_TASKS`). XState copies
+ * an actor's children map for each child it stops, so stopping B tasks in each of N/B batches and then
+ * N/B batches costs about N·B/2 + (N/B)²/2 copies: least for B ≈ ∛(2N) (27 for 10,000 tasks).
+ */
+export function batchSize(taskCount: number): number {
+  return Math.min(MAX_DIRECT_TASKS, Math.ceil(Math.cbrt(2 * taskCount)));
+}
+
+/**
+ * The actor of a task: the crew's child (its ref is revived on restore), or for a batched crew the
+ * task registered under `task:<id>` (undefined once it has finished, or in a traversal without a system).
+ */
+export function taskActor(
+  context: CrewContext,
+  system: { get(systemId: string): unknown },
+  taskId: string,
+): AnyActorRef | undefined {
+  return context.taskRefs[taskId] ?? (system.get(taskActorId(taskId)) as AnyActorRef | undefined);
+}
+
 export function skippedOutput(spec: TaskSpec): TaskOutputData {
   return {
     taskId: spec.id,
@@ -46,7 +77,7 @@ export function skippedOutput(spec: TaskSpec): TaskOutputData {
     description: spec.description,
     expectedOutput: spec.expectedOutput,
     raw: '',
-    agent: spec.agentRole,
+    agent: spec.agent.role,
     outputFormat: 'raw',
     messages: [],
     skipped: true,
@@ -59,24 +90,40 @@ export function contextFor(context: CrewContext, spec: TaskSpec): string | null 
   const ids = spec.context ?? context.tasks.map((task) => task.id);
   const raws: string[] = [];
   for (const id of ids) {
-    const outcome = context.outcomes[id];
+    const outcome = outcomeOf(context, id);
     if (outcome?.status === 'done') raws.push(outcome.output.raw);
   }
   return raws.length > 0 ? raws.join(CONTEXT_DIVIDER) : null;
 }
 
 const current = (context: CrewContext) => context.tasks[context.index];
+const finished = (context: CrewContext, taskId: string) => outcomeOf(context, taskId) !== undefined;
+const failed = (context: CrewContext, taskId: string) => outcomeOf(context, taskId)?.status === 'failed';
+/** Every async task started so far has an outcome, and none failed: a sync task may start. */
+const asyncSettled = (context: CrewContext) =>
+  context.pendingAsync.every((id) => finished(context, id) && !failed(context, id));
+/** The task at `at` is sync and unconditional, and can start now. */
+const startsAtOnce = (context: CrewContext, at: number) => {
+  const spec = context.tasks[at];
+  return spec !== undefined && !spec.async && !spec.conditional && asyncSettled(context);
+};
 
 /**
  * The crew's statechart. Tasks run in list order; async tasks start and the crew moves on; every
  * pending async task is joined before a sync task, before a conditional task's condition and at the
  * end. Both processes share this shape; the hierarchical one adds the manager actor.
+ *
+ * A crew of up to `MAX_DIRECT_TASKS` tasks spawns them as its children (`task:<id>`); a larger one
+ * spawns batch actors (`batch:<k>`) of `batchSize` tasks each, which pass their tasks' done and error
+ * events on, so both take the same path here. The common step (a sync task finishes and the next is a
+ * plain sync task) records, advances and starts the next task in the one transition of its event.
  */
 export function createCrewChart(process: 'sequential' | 'hierarchical') {
   return setup({
     types: {} as { context: CrewContext; events: CrewEvent; input: CrewInput; output: CrewOutput },
     actors: {
       task: taskMachine,
+      taskBatch: taskBatchMachine,
       agent: agentMachine,
       manager: managerMachine,
       evaluateCondition: fromUnprovided<
@@ -91,37 +138,43 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       allTasksVisited: ({ context }) => context.index >= context.tasks.length,
       currentIsConditional: ({ context }) => current(context).conditional,
       currentIsAsync: ({ context }) => current(context).async,
-      noPendingAsync: ({ context }) => context.pendingAsync.every((id) => context.outcomes[id] !== undefined),
-      asyncFailed: ({ context }) =>
-        context.pendingAsync.some((id) => context.outcomes[id]?.status === 'failed'),
-      currentFinished: ({ context }) => context.outcomes[current(context).id] !== undefined,
-      currentFailed: ({ context }) => context.outcomes[current(context).id]?.status === 'failed',
+      currentStartsAtOnce: ({ context }) => startsAtOnce(context, context.index),
+      nextStartsAtOnce: ({ context }) => startsAtOnce(context, context.index + 1),
+      noPendingAsync: ({ context }) => context.pendingAsync.every((id) => finished(context, id)),
+      asyncFailed: ({ context }) => context.pendingAsync.some((id) => failed(context, id)),
+      currentFinished: ({ context }) => finished(context, current(context).id),
+      currentFailed: ({ context }) => failed(context, current(context).id),
+      /** The event is the current task's done event, and it did not fail. */
+      finishesCurrent: ({ context, event }) => {
+        const { output, actorId } = event as unknown as Done<TaskOutcome | undefined>;
+        return isTaskActor(actorId) && output?.taskId === current(context)?.id && output.status !== 'failed';
+      },
       conditionMet: ({ event }) => (event as unknown as Done<boolean>).output === true,
     },
     actions: {
-      startCurrent: sendTo(
-        ({ context }) => context.taskRefs[current(context).id],
-        ({ context }) => ({
-          type: 'task.start' as const,
-          contextText: contextFor(context, current(context)),
-        }),
-      ),
-      skipCurrent: sendTo(
-        ({ context }) => context.taskRefs[current(context).id],
-        ({ context }) => ({ type: 'task.skip' as const, output: skippedOutput(current(context)) }),
-      ),
+      startCurrent: enqueueActions(({ context, system, enqueue }) => {
+        const spec = current(context);
+        const task = taskActor(context, system, spec.id);
+        if (task) enqueue.sendTo(task, { type: 'task.start', contextText: contextFor(context, spec) });
+      }),
+      skipCurrent: enqueueActions(({ context, system, enqueue }) => {
+        const spec = current(context);
+        const task = taskActor(context, system, spec.id);
+        if (task) enqueue.sendTo(task, { type: 'task.skip', output: skippedOutput(spec) });
+      }),
       trackAsync: assign({ pendingAsync: ({ context }) => [...context.pendingAsync, current(context).id] }),
       advance: assign({ index: ({ context }) => context.index + 1 }),
       joinAsync: assign({ pendingAsync: () => [] }),
       recordOutcome: assign(({ context, event }) => {
         const { output, actorId } = event as unknown as Done<TaskOutcome>;
         if (!isTaskActor(actorId) || !output) return {};
-        const outcomes = { ...context.outcomes, [output.taskId]: output };
-        return { outcomes };
+        return { outcomes: withOutcome(context, output) };
       }),
       recordTaskFailure: assign(({ context }) => {
-        const failed = Object.values(context.outcomes).find((o) => o.status === 'failed');
-        return failed?.status === 'failed' ? { failure: { taskId: failed.taskId, error: failed.error } } : {};
+        const failure = outcomeList(context).find((o) => o.status === 'failed');
+        return failure?.status === 'failed'
+          ? { failure: { taskId: failure.taskId, error: failure.error } }
+          : {};
       }),
       recordError: assign(({ event }) => ({
         failure: { error: errorData((event as { error?: unknown }).error) },
@@ -130,26 +183,28 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       recordConditionError: assign(({ context, event }) => ({
         failure: { taskId: current(context).id, error: errorData((event as { error?: unknown }).error) },
       })),
-      forwardFeedback: enqueueActions(({ context, event, enqueue }) => {
+      forwardFeedback: enqueueActions(({ context, event, system, enqueue }) => {
         if (event.type !== 'human.feedback') return;
         const { taskId, feedback } = event;
         if (taskId) {
-          const ref = context.taskRefs[taskId];
-          if (ref) enqueue.sendTo(ref, { type: 'human.feedback', taskId, feedback });
+          const task = taskActor(context, system, taskId);
+          if (task) enqueue.sendTo(task, { type: 'human.feedback', taskId, feedback });
           return;
         }
         // No task named: only a task waiting in human-input takes it (the others ignore it).
-        for (const ref of Object.values(context.taskRefs))
-          enqueue.sendTo(ref, { type: 'human.feedback', feedback });
+        for (const spec of context.tasks) {
+          const task = finished(context, spec.id) ? undefined : taskActor(context, system, spec.id);
+          if (task) enqueue.sendTo(task, { type: 'human.feedback', feedback });
+        }
       }),
       // An action that throws leaves the actor's children running: XState stops them only in a step
       // that completes. So a failed crew first stops every task and agent actor (which cancels their
       // in-flight model and tool calls) and throws the run's error in a later step.
       stopEverything: enqueueActions(({ context, self, enqueue }) => {
-        // The crew's last committed snapshot lists every task and agent actor (a traversal with
-        // xstate/graph has none: its children never started, so only the task refs are known).
+        // The crew's last committed snapshot lists every task (or batch) and agent actor (a traversal
+        // with xstate/graph has none: its children never started, so only the task refs are known).
         const live = (self.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children;
-        const ids = live ? Object.keys(live) : Object.keys(context.taskRefs).map((id) => `task:${id}`);
+        const ids = live ? Object.keys(live) : taskHolders(context.tasks).map((holder) => holder.id);
         for (const id of ids) enqueue.stopChild(id);
       }),
       // The runtime turns the failure into the error `kickoff` rejects with.
@@ -174,15 +229,18 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         });
       }
       const taskRefs: CrewContext['taskRefs'] = {};
-      for (const spec of input.tasks) {
-        const id = `task:${spec.id}`;
-        taskRefs[spec.id] = spawn('task', { id, systemId: id, input: { runId: input.runId, spec } });
+      if (input.tasks.length <= MAX_DIRECT_TASKS) {
+        for (const spec of input.tasks) taskRefs[spec.id] = spawn('task', taskSpawn(input.runId, spec));
+      } else {
+        for (const { id, tasks } of taskHolders(input.tasks)) {
+          spawn('taskBatch', { id, input: { runId: input.runId, tasks } });
+        }
       }
       return {
         runId: input.runId,
         tasks: input.tasks,
         index: input.startAt ?? 0,
-        outcomes: input.outcomes ?? {},
+        outcomes: chunkOutcomes(input.tasks, input.outcomes),
         pendingAsync: [],
         taskRefs,
       };
@@ -208,6 +266,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
                 reenter: true,
                 actions: ['startCurrent', 'trackAsync', 'advance'],
               },
+              // A sync task with nothing to join starts here, without a step through joiningBeforeTask.
+              { guard: 'currentStartsAtOnce', target: 'runningTask', actions: ['joinAsync', 'startCurrent'] },
               { target: 'joiningBeforeTask' },
             ],
           },
@@ -239,6 +299,17 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
             },
           },
           runningTask: {
+            on: {
+              // The current task finished: record it and move on in this one step where possible (a
+              // failed task, or another task's event, takes the `running` handler and the checks below).
+              'xstate.done.actor.*': [
+                {
+                  guard: and(['finishesCurrent', 'nextStartsAtOnce']),
+                  actions: ['recordOutcome', 'advance', 'joinAsync', 'startCurrent'],
+                },
+                { guard: 'finishesCurrent', target: 'next', actions: ['recordOutcome', 'advance'] },
+              ],
+            },
             always: [
               { guard: 'currentFailed', target: '#crew-failing' },
               { guard: 'currentFinished', target: 'next', actions: 'advance' },
@@ -256,10 +327,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         id: 'crew-completing',
         invoke: {
           src: 'completeRun',
-          input: ({ context }) => ({
-            runId: context.runId,
-            outcomes: context.tasks.map((task) => context.outcomes[task.id]).filter((o) => o !== undefined),
-          }),
+          input: ({ context }) => ({ runId: context.runId, outcomes: outcomeList(context) }),
           onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output }) },
           onError: { target: 'failed', actions: 'recordError' },
         },
@@ -279,13 +347,24 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
   });
 }
 
+/** The children that hold a crew's tasks: `task:<id>` each, or `batch:<k>` per batch of tasks. */
+function taskHolders(tasks: TaskSpec[]): Array<{ id: string; tasks: TaskSpec[] }> {
+  if (tasks.length <= MAX_DIRECT_TASKS)
+    return tasks.map((task) => ({ id: taskActorId(task.id), tasks: [task] }));
+  const size = batchSize(tasks.length);
+  return Array.from({ length: Math.ceil(tasks.length / size) }, (_, k) => ({
+    id: `batch:${k}`,
+    tasks: tasks.slice(k * size, (k + 1) * size),
+  }));
+}
+
 function agentInput(input: CrewInput, spec: AgentSpec, kind: 'agent' | 'manager') {
   return { runId: input.runId, spec, systemId: kind === 'manager' ? 'manager' : `agent:${spec.id}` };
 }
 
 function previousOutput(context: CrewContext): TaskOutputData | undefined {
   const previous = context.tasks[context.index - 1];
-  const outcome = previous && context.outcomes[previous.id];
+  const outcome = previous && outcomeOf(context, previous.id);
   return outcome && outcome.status !== 'failed' ? outcome.output : undefined;
 }
 

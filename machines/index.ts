@@ -24,9 +24,23 @@ export { sequentialCrewMachine } from './sequential-crew.machine.js';
 export { hierarchicalCrewMachine } from './hierarchical-crew.machine.js';
 export {
   CONTEXT_DIVIDER,
+  MAX_DIRECT_TASKS,
+  batchSize,
   contextFor,
+  taskActor,
   type CrewChart,
   type CrewContext,
   type CrewInput,
 } from './crew-chart.js';
+export {
+  CHUNK_SIZE,
+  chunkOutcomes,
+  outcomeCount,
+  outcomeList,
+  outcomeOf,
+  recordedOutcomes,
+  withOutcome,
+  type OutcomeChunks,
+} from './crew-outcomes.js';
+export { taskBatchMachine, taskActorId, type TaskBatchInput } from './task-batch.machine.js';
 export type * from './types.js';

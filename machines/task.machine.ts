@@ -1,16 +1,10 @@
 import { and, assign, sendTo, setup } from 'xstate';
+import { agentJobMachine, type JobEvent, type JobInput, type JobOutcome } from './agent-job.machine.js';
 import { fromUnprovided } from './unprovided.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import type { TaskOutputData } from '../src/outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
-import {
-  errorData,
-  type AgentReply,
-  type ErrorData,
-  type TaskOutcome,
-  type TaskSpec,
-  type WorkRequest,
-} from './types.js';
+import { errorData, type ErrorData, type TaskOutcome, type TaskSpec, type WorkRequest } from './types.js';
 
 export interface TaskInput {
   runId: string;
@@ -22,7 +16,7 @@ export interface TaskContext {
   spec: TaskSpec;
   contextText: string | null;
   conversation: ChatMessage[];
-  /** Bumped for every request so a late reply to an earlier one is ignored. */
+  /** Bumped for every run of the agent's loop, so each has its own request id. */
   attempt: number;
   draft?: TaskOutputData;
   output?: TaskOutputData;
@@ -49,15 +43,63 @@ export type TaskEvent =
   | { type: 'task.start'; contextText: string | null }
   | { type: 'task.skip'; output: TaskOutputData }
   | { type: 'human.feedback'; taskId?: string; feedback: string }
-  | AgentReply;
+  /** A coworker's answer to the job's delegation, passed on by the agent actor it went through. */
+  | JobEvent;
 
 type DoneEvent<T> = { output: T };
 
 const requestId = (context: TaskContext) => `${context.spec.id}#${context.attempt}`;
 
+/** The actions taken along with an accepted output (named in `setup` below). */
+type Actions = ReadonlyArray<'recordDraft' | 'acceptVerdict' | 'finishAtOnce' | 'announceCompletion'>;
+
+// Where an output goes once it is accepted, as transitions taken in the step that accepted it (a
+// decision state in between would cost a microstep per task).
+
+/** Nothing to wait for (no callback, no output file): done in this step; else run the callbacks. */
+const finish = (actions: Actions) =>
+  [
+    {
+      guard: 'finishesAtOnce',
+      target: '#task.done',
+      actions: [...actions, 'finishAtOnce', 'announceCompletion'],
+    },
+    { target: '#task.running.completing', actions },
+  ] as const;
+
+/** An output the guardrails passed: a person reviews it first when the task asks for human input. */
+const approve = (actions: Actions) =>
+  [{ guard: 'wantsHumanInput', target: '#task.human-input', actions }, ...finish(actions)] as const;
+
+/** The agent's answer: the guardrails judge it first, when the task has any. */
+const judge = (actions: Actions) =>
+  [{ guard: 'hasGuardrails', target: '#task.running.validating', actions }, ...approve(actions)] as const;
+
+/** The job ended: a failed loop fails the task; an answer is judged. */
+const jobEnded = [
+  { guard: 'jobFailed', target: '#task.failed', actions: 'recordAgentFailure' },
+  ...judge(['recordDraft']),
+] as const;
+
+/** The invoked agent loop: one per run of the agent (first answer, guardrail retry, human revision). */
+const JOB = 'job';
+
+/** A state whose agent is at work: the loop runs as the `job` child, and coworkers' replies go to it. */
+const agentAtWork = {
+  invoke: {
+    id: JOB,
+    src: 'agentJob',
+    input: ({ context }: { context: TaskContext }) => jobInput(context),
+    onDone: jobEnded,
+    onError: { target: '#task.failed', actions: 'recordActorError' },
+  },
+  on: { 'delegation.reply': { actions: 'passReplyToJob' } },
+} as const;
+
 /**
- * A task's life: `pending` until the crew starts or skips it; `running` while its agent works
- * (`working`), its guardrails judge the answer (`validating`) and its callbacks run (`completing`);
+ * A task's life: `pending` until the crew starts or skips it; `running` while its agent's loop works
+ * (`working`: the invoked `job` child), its guardrails judge the answer (`validating`) and its
+ * callbacks run (`completing`; a task without callbacks or output file finishes at once);
  * `guardrail-retry` while the agent answers again after a failed guardrail; `human-input` while it
  * waits for a person; then `done`, `skipped` or `failed`.
  *
@@ -76,6 +118,7 @@ const requestId = (context: TaskContext) => `${context.spec.id}#${context.attemp
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
   actors: {
+    agentJob: agentJobMachine,
     // Implementations are provided by the runtime (`src/runtime`); these defaults fail loudly.
     runGuardrails: fromUnprovided<GuardrailVerdict, { runId: string; taskId: string; draft: TaskOutputData }>(
       'runGuardrails',
@@ -89,10 +132,11 @@ export const taskMachine = setup({
     ),
   },
   guards: {
-    isCurrentReply: ({ context, event }) => 'requestId' in event && event.requestId === requestId(context),
+    jobFailed: ({ event }) => !(event as unknown as DoneEvent<JobOutcome>).output.ok,
     hasGuardrails: ({ context }) => context.spec.guardrails > 0,
     wantsHumanInput: ({ context }) => context.spec.humanInput,
-    guardrailPassed: ({ event }) => (event as unknown as DoneEvent<GuardrailVerdict>).output.ok,
+    finishesAtOnce: ({ context }) => !context.spec.awaitsCompletion,
+    guardrailFailed: ({ event }) => !(event as unknown as DoneEvent<GuardrailVerdict>).output.ok,
     canRetryGuardrail: ({ context }) => context.guardrailRetries < context.spec.guardrailMaxRetries,
     feedbackAccepts: ({ event }) => feedbackOf(event).trim() === '',
     isForThisTask: ({ context, event }) =>
@@ -103,12 +147,11 @@ export const taskMachine = setup({
     queuedFeedbackAccepts: ({ context }) => (context.pendingFeedback[0] ?? '').trim() === '',
   },
   actions: {
-    requestWork: sendTo(
-      ({ context, system }) => system.get(context.spec.executor),
-      ({ context }) => ({ type: 'agent.execute', request: workRequest(context) }),
-    ),
+    passReplyToJob: sendTo(JOB, ({ event }) => event),
     recordDraft: assign(({ context, event }) => {
-      const reply = event as Extract<AgentReply, { type: 'agent.result' }>;
+      const outcome = (event as unknown as DoneEvent<JobOutcome>).output;
+      if (!outcome.ok) return {};
+      const reply = outcome.result;
       const structured = context.spec.structured;
       const draft: TaskOutputData = {
         taskId: context.spec.id,
@@ -126,8 +169,8 @@ export const taskMachine = setup({
       return { draft, conversation: reply.messages, usage: addUsage(context.usage, reply.usage) };
     }),
     recordAgentFailure: assign(({ context, event }) => {
-      const reply = event as Extract<AgentReply, { type: 'agent.failed' }>;
-      return { error: reply.error, usage: addUsage(context.usage, reply.usage) };
+      const outcome = (event as unknown as DoneEvent<JobOutcome>).output;
+      return outcome.ok ? {} : { error: outcome.error, usage: addUsage(context.usage, outcome.usage) };
     }),
     acceptVerdict: assign(({ context, event }) => {
       const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
@@ -174,13 +217,10 @@ export const taskMachine = setup({
       pendingFeedback: context.pendingFeedback.slice(1),
     })),
     recordActorError: assign(({ event }) => ({ error: errorData((event as { error?: unknown }).error) })),
-    finish: assign(({ context, event }) => {
-      const output = (event as unknown as DoneEvent<TaskOutputData>).output;
-      return {
-        output,
-        outcome: { status: 'done' as const, taskId: context.spec.id, output, usage: context.usage },
-      };
-    }),
+    finish: assign(({ context, event }) =>
+      finishWith(context, (event as unknown as DoneEvent<TaskOutputData>).output),
+    ),
+    finishAtOnce: assign(({ context }) => finishWith(context, context.draft!)),
     skip: assign(({ context, event }) => {
       const output = (event as Extract<TaskEvent, { type: 'task.skip' }>).output;
       return {
@@ -197,6 +237,8 @@ export const taskMachine = setup({
     })),
     // Announcements are side effects the runtime provides (events, checkpoints); the chart only names them.
     announceStart: () => {},
+    // A task without callbacks or output file: the runtime records and announces the output in this step.
+    announceCompletion: () => {},
     announceGuardrailFailure: () => {},
     announceHumanInput: () => {},
     announceSkip: () => {},
@@ -232,20 +274,7 @@ export const taskMachine = setup({
     running: {
       initial: 'working',
       states: {
-        working: {
-          entry: 'requestWork',
-          on: {
-            'agent.result': { guard: 'isCurrentReply', target: 'judging', actions: 'recordDraft' },
-            'agent.failed': {
-              guard: 'isCurrentReply',
-              target: '#task.failed',
-              actions: 'recordAgentFailure',
-            },
-          },
-        },
-        judging: {
-          always: [{ guard: 'hasGuardrails', target: 'validating' }, { target: 'approved' }],
-        },
+        working: agentAtWork,
         validating: {
           invoke: {
             src: 'runGuardrails',
@@ -255,20 +284,19 @@ export const taskMachine = setup({
               draft: context.draft!,
             }),
             onDone: [
-              { guard: 'guardrailPassed', target: 'approved', actions: 'acceptVerdict' },
               {
-                guard: 'canRetryGuardrail',
+                guard: and(['guardrailFailed', 'canRetryGuardrail']),
                 target: '#task.guardrail-retry',
                 actions: ['rejectDraft', 'announceGuardrailFailure'],
               },
-              { target: '#task.failed', actions: 'failGuardrails' },
+              { guard: 'guardrailFailed', target: '#task.failed', actions: 'failGuardrails' },
+              ...approve(['acceptVerdict']),
             ],
             onError: { target: '#task.failed', actions: 'recordActorError' },
           },
         },
-        approved: {
-          always: [{ guard: 'wantsHumanInput', target: '#task.human-input' }, { target: 'completing' }],
-        },
+        // A person accepted the output.
+        finishing: { always: finish([]) },
         completing: {
           invoke: {
             src: 'completeTask',
@@ -283,20 +311,15 @@ export const taskMachine = setup({
         },
       },
     },
-    'guardrail-retry': {
-      entry: 'requestWork',
-      on: {
-        'agent.result': { guard: 'isCurrentReply', target: 'running.judging', actions: 'recordDraft' },
-        'agent.failed': { guard: 'isCurrentReply', target: 'failed', actions: 'recordAgentFailure' },
-      },
-    },
+    // The agent answers again, with the guardrail's error and its rejected answer.
+    'guardrail-retry': agentAtWork,
     'human-input': {
       entry: 'announceHumanInput',
       // Feedback queued earlier answers at once; the invoke below is then never started.
       always: [
         {
           guard: and(['hasQueuedFeedback', 'queuedFeedbackAccepts']),
-          target: 'running.completing',
+          target: 'running.finishing',
           actions: 'acceptQueuedFeedback',
         },
         { guard: 'hasQueuedFeedback', target: 'running', actions: 'reviseWithQueuedFeedback' },
@@ -310,14 +333,14 @@ export const taskMachine = setup({
           round: context.humanRound + 1,
         }),
         onDone: [
-          { guard: 'feedbackAccepts', target: 'running.completing' },
+          { guard: 'feedbackAccepts', target: 'running.finishing' },
           { target: 'running', actions: 'addFeedback' },
         ],
         onError: { target: 'failed', actions: 'recordActorError' },
       },
       on: {
         'human.feedback': [
-          { guard: and(['isForThisTask', 'feedbackAccepts']), target: 'running.completing' },
+          { guard: and(['isForThisTask', 'feedbackAccepts']), target: 'running.finishing' },
           { guard: 'isForThisTask', target: 'running', actions: 'addFeedback' },
         ],
       },
@@ -341,6 +364,22 @@ function reviseWith(context: TaskContext, feedback: string): Partial<TaskContext
     humanRound: context.humanRound + 1,
     attempt: context.attempt + 1,
     conversation: [...context.conversation, { role: 'user' as const, content: feedbackMessage(feedback) }],
+  };
+}
+
+function finishWith(context: TaskContext, output: TaskOutputData): Partial<TaskContext> {
+  return {
+    output,
+    outcome: { status: 'done', taskId: context.spec.id, output, usage: context.usage },
+  };
+}
+
+function jobInput(context: TaskContext): JobInput {
+  return {
+    runId: context.runId,
+    agent: context.spec.agent,
+    owner: context.spec.executor,
+    request: workRequest(context),
   };
 }
 

@@ -18,8 +18,11 @@ export interface TaskSpec {
   expectedOutput: string;
   /** systemId of the actor that does the work: `agent:<id>` or `manager`. */
   executor: string;
-  /** Role shown on the task's output when it is skipped. */
-  agentRole: string;
+  /**
+   * The executor (the manager in a hierarchical crew): its loop runs as the task's `job` child, and its
+   * role is shown on the task's output when the task is skipped.
+   */
+  agent: AgentSpec;
   async: boolean;
   conditional: boolean;
   /** null: the default context; []: none; else the ids whose outputs make the context. */
@@ -28,6 +31,11 @@ export interface TaskSpec {
   guardrails: number;
   guardrailMaxRetries: number;
   structured: boolean;
+  /**
+   * Finishing awaits work (a callback or the output file) in an invoked actor; without it the task
+   * finishes in the step that accepts its output.
+   */
+  awaitsCompletion: boolean;
 }
 
 export interface AgentSpec {
@@ -44,9 +52,10 @@ export type WorkKind = 'task' | 'delegate_work' | 'ask_question';
 export interface WorkRequest {
   requestId: string;
   kind: WorkKind;
-  /** systemId of the actor to answer, and the job inside it that waits (for delegations). */
+  /** systemId of the actor to answer. */
   replyTo: string;
-  replyJob?: string;
+  /** For delegations: systemId of the task whose job asked; the answer is passed on to that job. */
+  askingTask?: string;
   taskId?: string;
   /** Task context text, or the context a coworker shared. */
   context: string | null;
@@ -62,7 +71,7 @@ export interface WorkRequest {
 export interface WorkResult {
   requestId: string;
   kind: WorkKind;
-  replyJob?: string;
+  askingTask?: string;
   agentRole: string;
   answer: string;
   parsed?: unknown;
@@ -77,7 +86,7 @@ export type AgentReply =
       type: 'agent.failed';
       requestId: string;
       kind: WorkKind;
-      replyJob?: string;
+      askingTask?: string;
       error: ErrorData;
       usage: UsageMetrics;
     };

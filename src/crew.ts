@@ -76,6 +76,8 @@ export class Crew {
   readonly process: Process;
   readonly managerAgent?: Agent;
   readonly checkpoint?: CheckpointStore;
+  /** Called with every task's output (after the task's own callback). */
+  readonly taskCallback?: (output: TaskOutput) => void | Promise<void>;
   /** Usage of the last kickoff (summed over every kickoff of the last kickoffForEach). */
   usageMetrics: UsageMetrics = emptyUsage();
   readonly #options: CrewOptions;
@@ -95,6 +97,7 @@ export class Crew {
       this.managerAgent = options.managerAgent ?? createManagerAgent(options.managerLlm!);
     }
     this.checkpoint = options.checkpoint;
+    this.taskCallback = options.taskCallback;
     this.#definition = {
       name: this.name,
       process: this.process,

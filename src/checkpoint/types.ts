@@ -1,7 +1,10 @@
 import type { Inputs } from '../interpolation.js';
 
-/** The version of the checkpoint format this build writes and reads. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The version of the checkpoint format this build writes; it reads this one and older ones.
+ * 2: the crew snapshot's `context.outcomes` is in chunks by task position (format 1: one record by id).
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** What a checkpoint store keeps for one run: the crew's persisted XState snapshot and what it needs to resume. */
 export interface Checkpoint {

@@ -1,4 +1,5 @@
 import type { InspectionEvent } from 'xstate';
+import { outcomeCount, type OutcomeChunks } from '../../machines/crew-outcomes.js';
 import type { Crew } from '../crew.js';
 
 export interface TaskProgress {
@@ -10,7 +11,7 @@ export interface TaskProgress {
 
 interface SnapshotContext {
   runId?: unknown;
-  outcomes?: object;
+  outcomes?: OutcomeChunks;
   spec?: { name?: string; description?: string };
 }
 
@@ -37,7 +38,7 @@ export function taskProgress(crew: Crew, write: ((line: string) => void) | undef
         if (runId !== undefined || typeof context?.runId !== 'string') return;
         runId = context.runId;
         // Resume and replay start with some outcomes already there: count them, so [n/total] is right.
-        finished = Object.keys(context.outcomes ?? {}).length;
+        finished = context.outcomes ? outcomeCount({ outcomes: context.outcomes }) : 0;
         return;
       }
       const id = (event.actorRef as { id?: unknown }).id;

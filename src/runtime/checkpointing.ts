@@ -1,4 +1,5 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
+import { outcomeCount } from '../../machines/crew-outcomes.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import type { CrewActor } from './run-driver.js';
 
@@ -25,13 +26,15 @@ export class RunCheckpointer {
   /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
   observe(actor: CrewActor): void {
     const snapshot = actor.getSnapshot();
-    const outcomes = (snapshot.context as CrewContext).outcomes;
+    const context = snapshot.context as CrewContext;
+    // Recording an outcome makes new chunks, and nothing else does.
+    const outcomes = context.outcomes;
     if (snapshot.status !== 'active' || outcomes === this.#lastOutcomes) return;
     // A failed run keeps its last good checkpoint, so resume runs the failed task again.
     if (snapshot.value === 'failed') return;
     const first = this.#lastOutcomes === undefined;
     this.#lastOutcomes = outcomes;
-    if (!first || Object.keys(outcomes).length > 0) this.save(actor, 'task.completed');
+    if (!first || outcomeCount(context) > 0) this.save(actor, 'task.completed');
   }
 
   /**

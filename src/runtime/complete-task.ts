@@ -11,14 +11,28 @@ export async function completeTask(
   task: RunTask,
   data: TaskOutputData,
 ): Promise<TaskOutputData> {
-  const output = new TaskOutput(data);
-  task.task.output = output;
-  env.outputs.set(task.task.id, output);
+  const output = recordOutput(env, task, data);
   await task.task.callback?.(output);
   if (env.taskCallback && env.taskCallback !== task.task.callback) await env.taskCallback(output);
   if (task.outputFile) {
     await writeOutputFile(task.outputFile, output, { createDirectory: task.task.createDirectory });
   }
-  if (env.observed) env.emit({ type: 'task.completed', runId: env.runId, taskId: task.task.id, output });
+  announceCompleted(env, task, output);
   return data;
+}
+
+/** The same for a task with no callback and no output file: nothing to wait for. */
+export function completeTaskAtOnce(env: RunEnv, task: RunTask, data: TaskOutputData): void {
+  announceCompleted(env, task, recordOutput(env, task, data));
+}
+
+function recordOutput(env: RunEnv, task: RunTask, data: TaskOutputData): TaskOutput {
+  const output = new TaskOutput(data);
+  task.task.output = output;
+  env.outputs.set(task.task.id, output);
+  return output;
+}
+
+function announceCompleted(env: RunEnv, task: RunTask, output: TaskOutput): void {
+  if (env.observed) env.emit({ type: 'task.completed', runId: env.runId, taskId: task.task.id, output });
 }

@@ -1,4 +1,5 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
+import { chunkOutcomes, recordedOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
@@ -48,13 +49,45 @@ export async function loadCheckpoint(
       `The checkpoint of run '${runId}' does not match this crew: ${detail.join('; ')}`,
     );
   }
-  return checkpoint;
+  return upgradeCheckpoint(checkpoint);
 }
 
-/** The recorded task outcomes of a checkpoint's crew snapshot. */
+type SnapshotWithContext = { context?: Partial<Omit<CrewContext, 'outcomes'>> & { outcomes?: unknown } };
+
+/**
+ * A checkpoint in this build's format. Format 1 kept the crew's outcomes as one record by task id; it
+ * is converted to the chunks format 2 keeps (the rest of the snapshot restores as it is).
+ */
+export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
+  if (checkpoint.formatVersion >= CHECKPOINT_FORMAT_VERSION) return checkpoint;
+  const snapshot = checkpoint.snapshot as SnapshotWithContext | undefined;
+  const context = snapshot?.context;
+  const outcomes = context?.outcomes;
+  const readable = checkpoint.formatVersion === 1;
+  if (!readable || !context?.tasks || (outcomes !== undefined && !isRecord(outcomes))) {
+    const why = readable
+      ? 'its crew snapshot is not in that format'
+      : `this statecrew reads formats 1 to ${CHECKPOINT_FORMAT_VERSION}`;
+    throw new StatecrewError(
+      'checkpoint_mismatch',
+      `Checkpoint of run '${checkpoint.runId}' has format ${checkpoint.formatVersion}, but ${why}`,
+    );
+  }
+  const chunks = chunkOutcomes(context.tasks, (outcomes ?? {}) as Record<string, TaskOutcome>);
+  return {
+    ...checkpoint,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    snapshot: { ...snapshot, context: { ...context, outcomes: chunks } },
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The recorded task outcomes of a checkpoint's crew snapshot (in this build's format). */
 export function checkpointOutcomes(checkpoint: Checkpoint): Record<string, TaskOutcome> {
   const context = (checkpoint.snapshot as { context?: Partial<CrewContext> } | undefined)?.context;
-  return context?.outcomes ?? {};
+  return context?.outcomes ? recordedOutcomes({ outcomes: context.outcomes }) : {};
 }
 
 /** The outcomes a replay from `index` starts with: every earlier task's, which must all be there. */

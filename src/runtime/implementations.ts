@@ -8,6 +8,7 @@ import {
 import { agentMachine, managerMachine } from '../../machines/agent.machine.js';
 import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machine.js';
 import { sequentialCrewMachine } from '../../machines/sequential-crew.machine.js';
+import { taskBatchMachine } from '../../machines/task-batch.machine.js';
 import { taskMachine, type TaskContext } from '../../machines/task.machine.js';
 import type { CrewContext } from '../../machines/crew-chart.js';
 import type { TaskOutcome } from '../../machines/types.js';
@@ -19,7 +20,7 @@ import { parseStructuredOutput, type StructuredResult } from '../executor/struct
 import { CrewOutput, TaskOutput, type TaskOutputData } from '../outputs.js';
 import type { ConditionalTask } from '../task.js';
 import { addUsage, emptyUsage } from '../usage.js';
-import { completeTask } from './complete-task.js';
+import { completeTask, completeTaskAtOnce } from './complete-task.js';
 import { runFailure } from './failure.js';
 import { collectHumanFeedback } from './human-feedback.js';
 import { runGuardrails } from './guardrails.js';
@@ -134,6 +135,7 @@ function initialMessages(context: JobContext) {
 
 const task = taskMachine.provide({
   actors: {
+    agentJob: job,
     runGuardrails: inRun((env, input: { runId: string; taskId: string; draft: TaskOutputData }, signal) => {
       const t = runTask(env, input.taskId);
       return runGuardrails(env, t, judgeOf(env, t), input.draft, signal);
@@ -147,6 +149,10 @@ const task = taskMachine.provide({
     ),
   },
   actions: {
+    announceCompletion: ({ context }) => {
+      const env = getRun(context.runId);
+      completeTaskAtOnce(env, runTask(env, context.spec.id), context.output!);
+    },
     announceStart: ({ context }) =>
       emitTask(context, (env) => ({
         type: 'task.started',
@@ -218,6 +224,8 @@ function judgeOf(env: RunEnv, task: RunTask): RunAgent {
 const crewImplementations = {
   actors: {
     task,
+    // A large crew's tasks live in batch actors, which run the same task logic.
+    taskBatch: taskBatchMachine.provide({ actors: { task } }),
     agent: agentMachine.provide({ actors: { agentJob: job } }),
     manager: managerMachine.provide({ actors: { agentJob: job } }),
     evaluateCondition: inRun(

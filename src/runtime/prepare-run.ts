@@ -180,13 +180,14 @@ function taskSpec(
   const t = task.task;
   const hierarchical = crew.process === 'hierarchical' && manager;
   const agent = t.agent;
+  const executor = hierarchical ? manager : workers.find((w) => w.agent === agent)!;
   return {
     id: t.id,
     name: t.name ?? task.description,
     description: task.description,
     expectedOutput: task.expectedOutput,
     executor: hierarchical ? 'manager' : `agent:${agent!.id}`,
-    agentRole: hierarchical ? manager.role : (workers.find((w) => w.agent === agent)?.role ?? ''),
+    agent: agentSpec(executor),
     async: t.asyncExecution,
     conditional: t instanceof ConditionalTask,
     context: t.context ? t.context.filter((c) => crew.tasks.includes(c)).map((c) => c.id) : null,
@@ -194,5 +195,6 @@ function taskSpec(
     guardrails: t.guardrails.length,
     guardrailMaxRetries: t.guardrailMaxRetries,
     structured: t.outputSchema !== undefined,
+    awaitsCompletion: Boolean(t.callback || crew.taskCallback || task.outputFile),
   };
 }

@@ -1,5 +1,6 @@
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
+import { outcomeList } from '../../machines/crew-outcomes.js';
 import { CrewAbortedError } from '../errors.js';
 import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
@@ -97,6 +98,6 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
 export function usageSoFar(actor: CrewActor): UsageMetrics {
   const context = actor.getSnapshot().context as CrewContext | undefined;
   let usage = emptyUsage();
-  for (const outcome of Object.values(context?.outcomes ?? {})) usage = addUsage(usage, outcome.usage);
+  for (const outcome of context ? outcomeList(context) : []) usage = addUsage(usage, outcome.usage);
   return usage;
 }

@@ -32,15 +32,13 @@ describe('guardrail retries', () => {
     const output = await crew.kickoff(undefined, { inspect: states.inspect });
 
     expect(output.raw).toBe('Short one');
-    // The states the task waits in (inspectors may or may not report the transient `judging` / `approved`).
-    const transient = ['running.judging', 'running.approved'];
-    expect(states.statesOf('draft').filter((s) => !transient.includes(s))).toEqual([
+    // With no callback and no output file, the output the guardrail passes finishes the task at once.
+    expect(states.statesOf('draft')).toEqual([
       'pending',
       'running.working',
       'running.validating',
       'guardrail-retry',
       'running.validating',
-      'running.completing',
       'done',
     ]);
     expect(llm.calls).toHaveLength(2);

@@ -63,7 +63,8 @@ describe('human input with a handler', () => {
     expect(request).toMatchObject({ taskId: 'draft', taskName: 'slogan', round: 1 });
     expect(request.output).toBeInstanceOf(TaskOutput);
     expect(request.output.raw).toBe('FRESH BREAD DAILY');
-    expect(states.statesOf('draft').slice(-3)).toEqual(['human-input', 'running.completing', 'done']);
+    // Accepted, and nothing to wait for (no callback, no output file): done in the same step.
+    expect(states.statesOf('draft').slice(-3)).toEqual(['human-input', 'running.finishing', 'done']);
   });
 
   it('accepts whitespace-only feedback', async () => {

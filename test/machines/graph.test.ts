@@ -13,6 +13,7 @@ import {
   type TaskSpec,
   type WorkRequest,
 } from '../../machines/index.js';
+import { outcomeOf, recordedOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutputData } from '../../src/outputs.js';
 import { emptyUsage } from '../../src/usage.js';
 
@@ -20,6 +21,7 @@ import { emptyUsage } from '../../src/usage.js';
 // started, so the tests answer for them with the events XState would send (`xstate.done.actor.<id>`).
 
 const usage = emptyUsage();
+const worker: AgentSpec = { id: 'worker', role: 'Worker', maxIter: 1, maxRetryLimit: 1 };
 
 function spec(id: string, options: Partial<TaskSpec> = {}): TaskSpec {
   return {
@@ -28,7 +30,7 @@ function spec(id: string, options: Partial<TaskSpec> = {}): TaskSpec {
     description: `Do ${id}`,
     expectedOutput: 'x',
     executor: 'agent:worker',
-    agentRole: 'Worker',
+    agent: worker,
     async: false,
     conditional: false,
     context: null,
@@ -36,11 +38,10 @@ function spec(id: string, options: Partial<TaskSpec> = {}): TaskSpec {
     guardrails: 0,
     guardrailMaxRetries: 3,
     structured: false,
+    awaitsCompletion: true,
     ...options,
   };
 }
-
-const worker: AgentSpec = { id: 'worker', role: 'Worker', maxIter: 1, maxRetryLimit: 1 };
 
 function outputData(taskId: string, raw = `${taskId} output`): TaskOutputData {
   return {
@@ -74,20 +75,9 @@ describe('taskMachine', () => {
 
   function taskEvents(snapshot: TaskSnapshot): TaskEvent[] {
     const { context } = snapshot;
-    const requestId = `${context.spec.id}#${context.attempt}`;
-    const reply = { kind: 'task', agentRole: 'Worker', messages: [], usage };
     const events: TaskEvent[] = [
       { type: 'task.start', contextText: null },
       { type: 'task.skip', output: { ...outputData('t', ''), skipped: true } },
-      synthetic({ type: 'agent.result', requestId, answer: 'draft', ...reply }),
-      synthetic({ type: 'agent.result', requestId: 'stale#9', answer: 'late', ...reply }),
-      synthetic({
-        type: 'agent.failed',
-        requestId,
-        kind: 'task',
-        error: { name: 'Error', message: 'x' },
-        usage,
-      }),
       { type: 'human.feedback', taskId: 'other-task', feedback: 'not for me' },
     ];
     const invoked = Object.keys(snapshot.children)[0];
@@ -102,6 +92,21 @@ describe('taskMachine', () => {
     if (snapshot.matches({ running: 'validating' })) {
       events.push(done({ ok: true, output: outputData('t', 'checked'), usage }));
       events.push(done({ ok: false, error: 'too short', rejected: 'draft', usage }));
+    } else if (invoked === 'job') {
+      // The agent's loop (the task's `job` child) ends with an answer or a failure.
+      const requestId = `${context.spec.id}#${context.attempt}`;
+      const result = { requestId, kind: 'task', agentRole: 'Worker', answer: 'draft', messages: [], usage };
+      events.push(done({ ok: true, replyTo: 'task:t', result }));
+      events.push(
+        done({
+          ok: false,
+          replyTo: 'task:t',
+          requestId,
+          kind: 'task',
+          error: { name: 'Error', message: 'x' },
+          usage,
+        }),
+      );
     } else if (snapshot.matches('human-input')) {
       events.push(done(''), { type: 'human.feedback', taskId: 't', feedback: '  ' });
       // One round of revision is enough to see the loop, and keeps the graph finite.
@@ -196,23 +201,49 @@ describe('taskMachine', () => {
     expect(after.value).toBe('human-input');
   });
 
-  it('ignores a reply to an earlier request', () => {
+  it("runs the agent's loop as its own `job` child, anew for a guardrail retry", () => {
+    const working = paths.find((p) => p.state.matches({ running: 'working' }))!;
+    expect(Object.keys(working.state.children)).toEqual(['job']);
+    const retrying = paths.find((p) => p.state.matches('guardrail-retry'))!;
+    expect(Object.keys(retrying.state.children)).toEqual(['job']);
+    expect(retrying.state.context.attempt).toBe(1);
+  });
+
+  it("passes a coworker's reply on to its job", () => {
     let [snapshot] = initialTransition(taskMachine, input);
     [snapshot] = transition(taskMachine, snapshot, { type: 'task.start', contextText: null });
-    const [after] = transition(
+    const reply = synthetic({ type: 'delegation.reply', requestId: 't#0/c1', from: 'W', answer: 'a', usage });
+    const [after, actions] = transition(taskMachine, snapshot, reply);
+    expect(after.value).toEqual({ running: 'working' });
+    expect(actions).toContainEqual(
+      expect.objectContaining({ params: expect.objectContaining({ event: reply }) }),
+    );
+  });
+
+  it('finishes in the step that accepts its output when nothing waits for it (no callback, no file)', () => {
+    const plain = { runId: 'graph', spec: spec('t', { awaitsCompletion: false }) };
+    let [snapshot] = initialTransition(taskMachine, plain);
+    [snapshot] = transition(taskMachine, snapshot, { type: 'task.start', contextText: null });
+    const result = {
+      requestId: 't#0',
+      kind: 'task',
+      agentRole: 'Worker',
+      answer: 'final',
+      messages: [],
+      usage,
+    };
+    const [done] = transition(
       taskMachine,
       snapshot,
       synthetic({
-        type: 'agent.result',
-        requestId: 't#7',
-        kind: 'task',
-        agentRole: 'W',
-        answer: 'late',
-        messages: [],
-        usage,
+        type: 'xstate.done.actor.job',
+        actorId: 'job',
+        output: { ok: true, replyTo: 'task:t', result },
       }),
     );
-    expect(after.value).toEqual({ running: 'working' });
+    expect(done.value).toBe('done');
+    expect(done.children).toEqual({});
+    expect(done.output).toMatchObject({ status: 'done', output: { raw: 'final' } });
   });
 });
 
@@ -233,7 +264,7 @@ describe('the crew machines', () => {
     const started = [...context.pendingAsync];
     if (snapshot.matches({ running: 'runningTask' })) started.push(context.tasks[context.index].id);
     const events: CrewEvent[] = [];
-    for (const id of started.filter((taskId) => !context.outcomes[taskId])) {
+    for (const id of started.filter((taskId) => !outcomeOf(context, taskId))) {
       const statuses: Array<TaskOutcome['status']> = ['done', 'failed'];
       if (tasks.find((t) => t.id === id)?.conditional) statuses.push('skipped');
       for (const status of statuses) {
@@ -306,17 +337,17 @@ describe('the crew machines', () => {
           'xstate.done.actor.task:t4',
           expect.stringMatching(/^xstate\.done\.actor\..*completing/),
         ]);
-        expect(Object.keys(done.state.context.outcomes).sort()).toEqual(['t1', 't2', 't3', 't4']);
+        expect(Object.keys(recordedOutcomes(done.state.context)).sort()).toEqual(['t1', 't2', 't3', 't4']);
       });
 
       it('never starts the sync task after an async one before the async one has an outcome', () => {
         for (const state of states) {
           if (state.matches({ running: 'runningTask' }) && state.context.index === 3) {
-            expect(state.context.outcomes.t3).toBeDefined();
+            expect(outcomeOf(state.context, 't3')).toBeDefined();
           }
         }
         expect(
-          states.some((s) => s.matches({ running: 'joiningBeforeTask' }) && !s.context.outcomes.t3),
+          states.some((s) => s.matches({ running: 'joiningBeforeTask' }) && !outcomeOf(s.context, 't3')),
         ).toBe(true);
       });
 
@@ -334,32 +365,37 @@ describe('agentMachine and managerMachine', () => {
     [agentMachine, 'agent:worker'],
     [managerMachine, 'manager'],
   ] as const) {
-    it(`${machine.id}: runs each request in a job child named by its request id, and stops it when done`, () => {
+    it(`${machine.id}: runs each coworker's request in a job child named by its request id, and stops it when done`, () => {
       type AgentEvent = EventFromLogic<typeof machine>;
-      const request: WorkRequest = {
+      const request: AgentEvent = {
+        type: 'delegate_work',
         requestId: 'r1',
-        kind: 'task',
-        replyTo: 'task:t',
-        taskId: 't',
-        context: null,
-        conversation: [],
-        structured: false,
-        chain: [systemId],
+        replyTo: 'agent:boss',
+        askingTask: 'task:t',
+        request: 'Find the numbers',
+        context: 'For the report',
+        chain: ['agent:boss', systemId],
       };
       const jobDone = {
         type: 'xstate.done.actor.r1',
         actorId: 'r1',
         output: {
           ok: true,
-          replyTo: 'task:t',
-          result: { requestId: 'r1', kind: 'task', agentRole: 'Worker', answer: 'a', messages: [], usage },
+          replyTo: 'agent:boss',
+          result: {
+            requestId: 'r1',
+            kind: 'delegate_work',
+            askingTask: 'task:t',
+            agentRole: 'Worker',
+            answer: 'a',
+            messages: [],
+            usage,
+          },
         },
       } as unknown as AgentEvent;
       const paths = getShortestPaths(machine, {
         input: { runId: 'graph', spec: worker, systemId },
-        events: (snapshot) => [
-          ...(snapshot.children.r1 ? [jobDone] : [{ type: 'agent.execute', request } as AgentEvent]),
-        ],
+        events: (snapshot) => [...(snapshot.children.r1 ? [jobDone] : [request])],
         serializeState: (s) =>
           JSON.stringify({ value: s.value, active: s.context.active, children: Object.keys(s.children) }),
         limit: 100,
@@ -367,7 +403,7 @@ describe('agentMachine and managerMachine', () => {
 
       const working = paths.find((p) => p.state.context.active === 1)!;
       expect(Object.keys(working.state.children)).toEqual(['r1']);
-      expect(typesOf(working.steps)).toEqual(['xstate.init', 'agent.execute']);
+      expect(typesOf(working.steps)).toEqual(['xstate.init', 'delegate_work']);
       // The job's end brings the agent back to the same state it started in (so the traversal meets it again).
       const [finished] = transition(machine, working.state, jobDone);
       expect(finished.context.active).toBe(0);

@@ -9,6 +9,8 @@ import {
   Task,
   TaskExecutionError,
 } from '../../src/index.js';
+import type { CrewContext } from '../../machines/crew-chart.js';
+import { recordedOutcomes } from '../../machines/crew-outcomes.js';
 import { unregisterRun } from '../../src/runtime/run-env.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { deferred, taskPrompt, until } from '../helpers/crew-fixtures.js';
@@ -41,7 +43,7 @@ interface PersistedChild {
 interface PersistedCrew {
   value: unknown;
   status: string;
-  context: { runId: string; outcomes: Record<string, { status: string }> };
+  context: CrewContext;
   children: Record<string, PersistedChild>;
 }
 
@@ -99,7 +101,7 @@ describe('a persisted snapshot taken mid-run', () => {
 
     expect(saved.status).toBe('active');
     expect(saved.context.runId).toBe(runId);
-    expect(Object.keys(saved.context.outcomes)).toEqual([research.id]);
+    expect(Object.keys(recordedOutcomes(saved.context))).toEqual([research.id]);
     const taskChild = (id: string) => saved.children[`task:${id}`];
     expect(Object.keys(saved.children).filter((id) => id.startsWith('task:'))).toHaveLength(3);
     expect(taskChild(research.id)).toMatchObject({
@@ -109,9 +111,12 @@ describe('a persisted snapshot taken mid-run', () => {
     });
     expect(taskChild(draft.id).snapshot.value).toEqual({ running: 'working' });
     expect(taskChild(polish.id).snapshot.value).toBe('pending');
-    const writerActor = saved.children[`agent:${first.writer.id}`];
-    expect(writerActor).toMatchObject({ src: 'agent', systemId: `agent:${first.writer.id}` });
-    const job = Object.values(writerActor.snapshot.children ?? {})[0];
+    expect(saved.children[`agent:${first.writer.id}`]).toMatchObject({
+      src: 'agent',
+      systemId: `agent:${first.writer.id}`,
+    });
+    // The writer's loop runs as the draft task's `job` child, waiting for its model call.
+    const job = taskChild(draft.id).snapshot.children?.job as PersistedChild;
     expect(job).toMatchObject({ src: 'agentJob', snapshot: { value: 'thinking' } });
     const modelCall = Object.values(job.snapshot.children ?? {})[0];
     expect(modelCall).toMatchObject({ src: 'callModel', snapshot: { status: 'active' } });

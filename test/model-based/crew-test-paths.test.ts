@@ -73,13 +73,31 @@ describe('crewTestPaths', () => {
         write: { status: 'pending', trace: ['pending'], answers: 0 },
       },
     });
+    // Approved with nothing to wait for: done in the step that approved it.
     expect(shortest[4].expected.tasks.write).toEqual({
       status: 'done',
-      trace: ['pending', 'running', 'human-input', 'running', 'human-input', 'running', 'done'],
+      trace: ['pending', 'running', 'human-input', 'running', 'human-input', 'done'],
       answers: 2,
       raw: 'write: answer 2',
     });
     expect(crewTestPaths(crew, { strategy: 'simple', inputs })).toHaveLength(7);
+  });
+
+  it('expects a task seen running once more after approval when a callback waits for it, and runs it so', async () => {
+    const seen: string[] = [];
+    const withCallback = crew.with({ taskCallback: (output) => void seen.push(output.raw) });
+    const path = crewTestPaths(withCallback, { inputs })[4];
+    expect(path.expected.tasks.write.trace).toEqual([
+      'pending',
+      'running',
+      'human-input',
+      'running',
+      'human-input',
+      'running',
+      'done',
+    ]);
+    await path.run();
+    expect(seen).toEqual(['research: answer 1', 'write: answer 2']);
   });
 
   it('resolves with the run: its output, or its error for a path that spends a guardrail budget', async () => {

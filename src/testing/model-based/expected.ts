@@ -80,11 +80,13 @@ function playTask(
       continue;
     }
     if (task.humanInput) {
-      trace.push('human-input', 'running');
+      trace.push('human-input');
       if ((queue.shift() ?? 'approve') === 'revise') {
+        trace.push('running');
         answers++;
         continue;
       }
+      if (task.awaitsCompletion) trace.push('running');
     }
     trace.push('done');
     return { status: 'done', trace: mergeRepeats(trace), answers, raw: answer(task, answers) };

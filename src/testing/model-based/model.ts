@@ -1,7 +1,7 @@
 import { assign, setup, type SnapshotFrom, type StateNodeConfig } from 'xstate';
 import type { Crew } from '../../crew.js';
 import { ConditionalTask, type Task } from '../../task.js';
-import type { CrewDecision, CrewModelOptions, CrewPathStep } from './types.js';
+import type { CrewDecision, CrewModelOptions, CrewPathScriptOptions, CrewPathStep } from './types.js';
 
 /** What the test model needs to know about a task. */
 export interface ModelTask {
@@ -14,6 +14,11 @@ export interface ModelTask {
   maxRetries: number;
   humanInput: boolean;
   maxRevisions: number;
+  /**
+   * Finishing waits for a callback or the output file, so the task is seen `running` once more after a
+   * reviewer approves; otherwise it is done in the step that approved it.
+   */
+  awaitsCompletion: boolean;
 }
 
 export interface ModelContext {
@@ -33,7 +38,10 @@ export type ModelEvent =
   | { type: 'human.revise' };
 
 /** The tasks of a crew as the test model sees them. */
-export function modelTasks(crew: Crew, options: CrewModelOptions = {}): ModelTask[] {
+export function modelTasks(
+  crew: Crew,
+  options: CrewModelOptions & Pick<CrewPathScriptOptions, 'keepOutputFiles'> = {},
+): ModelTask[] {
   const maxRevisions = options.maxRevisions ?? 1;
   if (!Number.isInteger(maxRevisions) || maxRevisions < 0) {
     throw new RangeError(`maxRevisions must be an integer ≥ 0 (got ${maxRevisions})`);
@@ -47,6 +55,9 @@ export function modelTasks(crew: Crew, options: CrewModelOptions = {}): ModelTas
     maxRetries: task.guardrailMaxRetries,
     humanInput: task.humanInput,
     maxRevisions,
+    awaitsCompletion: Boolean(
+      task.callback || crew.taskCallback || (options.keepOutputFiles && task.outputFile),
+    ),
   }));
 }
 
