@@ -18,6 +18,11 @@ export interface CrewInput {
   /** Replay: start at this task, with the outcomes of the tasks before it from an earlier run. */
   startAt?: number;
   outcomes?: Record<string, TaskOutcome>;
+  /**
+   * Completing the run awaits work (`afterKickoff` callbacks) in an invoked actor; without it the crew
+   * is done in the step that joins its last task.
+   */
+  awaitsCompletion?: boolean;
 }
 
 export interface CrewContext {
@@ -31,6 +36,7 @@ export interface CrewContext {
   pendingAsync: string[];
   failure?: { taskId?: string; error: ErrorData };
   result?: CrewOutput;
+  awaitsCompletion?: boolean;
   /**
    * The task actors of a crew of up to `MAX_DIRECT_TASKS` tasks, which are its children. A larger crew's
    * tasks live in batch actors (`batch:<k>`) and are found by systemId: this is empty.
@@ -135,6 +141,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       settleFailure: fromPromise(async () => undefined),
     },
     guards: {
+      // Absent in a checkpoint of format 1: those crews complete through the invoked `completeRun`.
+      completesAtOnce: ({ context }) => context.awaitsCompletion === false,
       allTasksVisited: ({ context }) => context.index >= context.tasks.length,
       currentIsConditional: ({ context }) => current(context).conditional,
       currentIsAsync: ({ context }) => current(context).async,
@@ -209,6 +217,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       }),
       // The runtime turns the failure into the error `kickoff` rejects with.
       raiseRunError: () => {},
+      // The runtime builds the CrewOutput (`result`) when no afterKickoff callback waits for it.
+      completeRunAtOnce: () => {},
     },
   }).createMachine({
     id: `crew.${process}`,
@@ -243,6 +253,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         outcomes: chunkOutcomes(input.tasks, input.outcomes),
         pendingAsync: [],
         taskRefs,
+        awaitsCompletion: input.awaitsCompletion,
       };
     },
     initial: 'running',
@@ -318,6 +329,11 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
           joiningAtEnd: {
             always: [
               { guard: 'asyncFailed', target: '#crew-failing' },
+              {
+                guard: and(['noPendingAsync', 'completesAtOnce']),
+                target: '#crew-done',
+                actions: ['joinAsync', 'completeRunAtOnce'],
+              },
               { guard: 'noPendingAsync', target: '#crew-completing', actions: 'joinAsync' },
             ],
           },
@@ -336,7 +352,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         id: 'crew-failing',
         always: { target: 'failed', actions: 'recordTaskFailure' },
       },
-      done: { type: 'final' },
+      done: { id: 'crew-done', type: 'final' },
       // `settleFailure` is invoked (not a self-sent event) so that a crew restored in this state throws too.
       failed: {
         id: 'crew-failed',

@@ -10,7 +10,8 @@ import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machin
 import { sequentialCrewMachine } from '../../machines/sequential-crew.machine.js';
 import { taskBatchMachine } from '../../machines/task-batch.machine.js';
 import { taskMachine, type TaskContext } from '../../machines/task.machine.js';
-import type { CrewContext } from '../../machines/crew-chart.js';
+import type { CrewContext, CrewEvent } from '../../machines/crew-chart.js';
+import { outcomeList } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { callModel } from '../executor/call-model.js';
 import { jobTools } from '../executor/job-tools.js';
@@ -235,11 +236,16 @@ const crewImplementations = {
         return Boolean(await conditional.condition(previous as TaskOutput));
       },
     ),
-    completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }) =>
-      completeRun(env, input.outcomes),
-    ),
+    completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }) => {
+      let output = crewOutputOf(env, input.outcomes);
+      for (const callback of env.afterKickoff) output = await callback(output);
+      return output;
+    }),
   },
   actions: {
+    completeRunAtOnce: assign<CrewContext, CrewEvent, unknown, CrewEvent, never>({
+      result: ({ context }) => crewOutputOf(getRun(context.runId), outcomeList(context)),
+    }),
     raiseRunError: ({ context }: { context: CrewContext }) => {
       throw runFailure(
         getRun(context.runId),
@@ -249,7 +255,7 @@ const crewImplementations = {
   },
 };
 
-async function completeRun(env: RunEnv, outcomes: TaskOutcome[]): Promise<CrewOutput> {
+function crewOutputOf(env: RunEnv, outcomes: TaskOutcome[]): CrewOutput {
   let usage = emptyUsage();
   const tasksOutput: TaskOutput[] = [];
   for (const outcome of outcomes) {
@@ -257,9 +263,7 @@ async function completeRun(env: RunEnv, outcomes: TaskOutcome[]): Promise<CrewOu
     if (outcome.status !== 'failed')
       tasksOutput.push(env.outputs.get(outcome.taskId) ?? new TaskOutput(outcome.output));
   }
-  let output = new CrewOutput({ runId: env.runId, tasksOutput, tokenUsage: usage });
-  for (const callback of env.afterKickoff) output = await callback(output);
-  return output;
+  return new CrewOutput({ runId: env.runId, tasksOutput, tokenUsage: usage });
 }
 
 export const runtimeSequentialMachine = sequentialCrewMachine.provide(crewImplementations);

@@ -118,6 +118,7 @@ export function prepareRun(
     tasks: tasks.map((t) => taskSpec(crew, t, manager, workers)),
     agents: workers.map(agentSpec),
     ...(manager ? { manager: agentSpec(manager) } : {}),
+    awaitsCompletion: crew.afterKickoff.length > 0,
   };
   return { env, input };
 }

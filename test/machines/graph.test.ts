@@ -340,6 +340,16 @@ describe('the crew machines', () => {
         expect(Object.keys(recordedOutcomes(done.state.context)).sort()).toEqual(['t1', 't2', 't3', 't4']);
       });
 
+      it('is done in the step that joins its last task when no afterKickoff callback waits', () => {
+        const atOnce = getShortestPaths(machine, {
+          input: { ...input, awaitsCompletion: false },
+          events: crewEvents,
+          limit: 2000,
+        }).find((p) => p.state.status === 'done')!;
+        expect(typesOf(atOnce.steps).at(-1)).toBe('xstate.done.actor.task:t4');
+        expect(atOnce.steps.some((step) => step.state.matches('completing'))).toBe(false);
+      });
+
       it('never starts the sync task after an async one before the async one has an outcome', () => {
         for (const state of states) {
           if (state.matches({ running: 'runningTask' }) && state.context.index === 3) {
