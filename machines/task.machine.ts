@@ -57,7 +57,7 @@ type Actions = ReadonlyArray<'recordDraft' | 'acceptVerdict' | 'finishAtOnce' | 
 // decision state in between would cost a microstep per task).
 
 /** Nothing to wait for (no callback, no output file): done in this step; else run the callbacks. */
-const finish = (actions: Actions) =>
+const finishing = (actions: Actions) =>
   [
     {
       guard: 'finishesAtOnce',
@@ -69,7 +69,7 @@ const finish = (actions: Actions) =>
 
 /** An output the guardrails passed: a person reviews it first when the task asks for human input. */
 const approve = (actions: Actions) =>
-  [{ guard: 'wantsHumanInput', target: '#task.human-input', actions }, ...finish(actions)] as const;
+  [{ guard: 'wantsHumanInput', target: '#task.human-input', actions }, ...finishing(actions)] as const;
 
 /** The agent's answer: the guardrails judge it first, when the task has any. */
 const judge = (actions: Actions) =>
@@ -296,7 +296,7 @@ export const taskMachine = setup({
           },
         },
         // A person accepted the output.
-        finishing: { always: finish([]) },
+        finishing: { always: finishing([]) },
         completing: {
           invoke: {
             src: 'completeTask',

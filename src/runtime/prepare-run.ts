@@ -179,15 +179,14 @@ function taskSpec(
   workers: RunAgent[],
 ): TaskSpec {
   const t = task.task;
-  const hierarchical = crew.process === 'hierarchical' && manager;
-  const agent = t.agent;
-  const executor = hierarchical ? manager : workers.find((w) => w.agent === agent)!;
+  const executor =
+    crew.process === 'hierarchical' && manager ? manager : workers.find((w) => w.agent === t.agent)!;
   return {
     id: t.id,
     name: t.name ?? task.description,
     description: task.description,
     expectedOutput: task.expectedOutput,
-    executor: hierarchical ? 'manager' : `agent:${agent!.id}`,
+    executor: executor.systemId,
     agent: agentSpec(executor),
     async: t.asyncExecution,
     conditional: t instanceof ConditionalTask,
@@ -196,6 +195,14 @@ function taskSpec(
     guardrails: t.guardrails.length,
     guardrailMaxRetries: t.guardrailMaxRetries,
     structured: t.outputSchema !== undefined,
-    awaitsCompletion: Boolean(t.callback || crew.taskCallback || task.outputFile),
+    awaitsCompletion: awaitsCompletion(t, crew.taskCallback, task.outputFile),
   };
+}
+
+/**
+ * Whether finishing a task waits for work (its callback, the crew's, or writing its output file); a task
+ * that waits for nothing finishes in the step that accepts its output.
+ */
+export function awaitsCompletion(task: Task, crewCallback: unknown, outputFile: string | undefined): boolean {
+  return Boolean(task.callback || crewCallback || outputFile);
 }

@@ -1,5 +1,6 @@
 import { assign, setup, type SnapshotFrom, type StateNodeConfig } from 'xstate';
 import type { Crew } from '../../crew.js';
+import { awaitsCompletion } from '../../runtime/prepare-run.js';
 import { ConditionalTask, type Task } from '../../task.js';
 import type { CrewDecision, CrewModelOptions, CrewPathScriptOptions, CrewPathStep } from './types.js';
 
@@ -55,8 +56,10 @@ export function modelTasks(
     maxRetries: task.guardrailMaxRetries,
     humanInput: task.humanInput,
     maxRevisions,
-    awaitsCompletion: Boolean(
-      task.callback || crew.taskCallback || (options.keepOutputFiles && task.outputFile),
+    awaitsCompletion: awaitsCompletion(
+      task,
+      crew.taskCallback,
+      options.keepOutputFiles ? task.outputFile : undefined,
     ),
   }));
 }
