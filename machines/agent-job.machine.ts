@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
+import { and, assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
 import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
@@ -98,6 +98,15 @@ export type JobEvent = {
 };
 
 type Done<T> = { output: T };
+
+/**
+ * A model's final answer: checked against the output schema when the request is structured, else the
+ * job is done (transitions of the step that got it, not a decision state: a microstep per task less).
+ */
+const answered = [
+  { guard: 'isStructured', target: '#job.checking', actions: 'recordTurn' },
+  { target: '#job.done', actions: 'recordTurn' },
+] as const;
 const outputOf = <T>(event: unknown) => (event as Done<T>).output;
 
 const NOT_RETRIED = new Set(['execution_timeout', 'aborted', 'output_parsing_failed']);
@@ -265,10 +274,7 @@ export const agentJobMachine = setup({
       invoke: {
         src: 'callModel',
         input: ({ context }) => modelCallInput(context, false),
-        onDone: [
-          { guard: 'wantsTools', target: 'acting', actions: 'recordTurn' },
-          { target: 'answered', actions: 'recordTurn' },
-        ],
+        onDone: [{ guard: 'wantsTools', target: 'acting', actions: 'recordTurn' }, ...answered],
         onError: [
           { guard: 'canRetry', target: 'thinking', reenter: true, actions: 'restart' },
           { target: 'failed', actions: 'recordError' },
@@ -310,7 +316,13 @@ export const agentJobMachine = setup({
     },
     reflecting: {
       always: [
-        { guard: 'toolGaveAnswer', target: 'answered', actions: 'appendToolMessages' },
+        // A tool gave the final answer (`result_as_answer`).
+        {
+          guard: and(['toolGaveAnswer', 'isStructured']),
+          target: 'checking',
+          actions: 'appendToolMessages',
+        },
+        { guard: 'toolGaveAnswer', target: 'done', actions: 'appendToolMessages' },
         { guard: 'iterationsSpent', target: 'forcing', actions: ['appendToolMessages', 'askForFinalAnswer'] },
         { target: 'thinking', actions: 'appendToolMessages' },
       ],
@@ -319,15 +331,12 @@ export const agentJobMachine = setup({
       invoke: {
         src: 'callModel',
         input: ({ context }) => modelCallInput(context, true),
-        onDone: { target: 'answered', actions: 'recordTurn' },
+        onDone: answered,
         onError: [
           { guard: 'canRetry', target: 'thinking', actions: 'restart' },
           { target: 'failed', actions: 'recordError' },
         ],
       },
-    },
-    answered: {
-      always: [{ guard: 'isStructured', target: 'checking' }, { target: 'done' }],
     },
     checking: {
       invoke: {
