@@ -172,6 +172,11 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       }),
       trackAsync: assign({ pendingAsync: ({ context }) => [...context.pendingAsync, current(context).id] }),
       advance: assign({ index: ({ context }) => context.index + 1 }),
+      // recordOutcome + advance + joinAsync in one assign (one snapshot copy, not three): the common step.
+      recordOutcomeAndAdvance: assign(({ context, event }) => {
+        const { output } = event as unknown as Done<TaskOutcome>;
+        return { outcomes: withOutcome(context, output), index: context.index + 1, pendingAsync: [] };
+      }),
       joinAsync: assign({ pendingAsync: () => [] }),
       recordOutcome: assign(({ context, event }) => {
         const { output, actorId } = event as unknown as Done<TaskOutcome>;
@@ -316,7 +321,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
               'xstate.done.actor.*': [
                 {
                   guard: and(['finishesCurrent', 'nextStartsAtOnce']),
-                  actions: ['recordOutcome', 'advance', 'joinAsync', 'startCurrent'],
+                  actions: ['recordOutcomeAndAdvance', 'startCurrent'],
                 },
                 { guard: 'finishesCurrent', target: 'next', actions: ['recordOutcome', 'advance'] },
               ],

@@ -18,8 +18,8 @@ export interface TaskContext {
   conversation: ChatMessage[];
   /** Bumped for every run of the agent's loop, so each has its own request id. */
   attempt: number;
+  /** The answer being judged, reviewed or completed; dropped once the task is done (`outcome` holds it). */
   draft?: TaskOutputData;
-  output?: TaskOutputData;
   guardrailRetries: number;
   lastGuardrailError?: string;
   humanRound: number;
@@ -367,9 +367,14 @@ function reviseWith(context: TaskContext, feedback: string): Partial<TaskContext
   };
 }
 
+/**
+ * A done task keeps its output once, in `outcome`: the draft and the conversation are not needed any
+ * more, and every copy would be written again into each later checkpoint of the crew.
+ */
 function finishWith(context: TaskContext, output: TaskOutputData): Partial<TaskContext> {
   return {
-    output,
+    draft: undefined,
+    conversation: [],
     outcome: { status: 'done', taskId: context.spec.id, output, usage: context.usage },
   };
 }

@@ -152,7 +152,8 @@ const task = taskMachine.provide({
   actions: {
     announceCompletion: ({ context }) => {
       const env = getRun(context.runId);
-      completeTaskAtOnce(env, runTask(env, context.spec.id), context.output!);
+      const { outcome } = context;
+      if (outcome?.status === 'done') completeTaskAtOnce(env, runTask(env, context.spec.id), outcome.output);
     },
     announceStart: ({ context }) =>
       emitTask(context, (env) => ({

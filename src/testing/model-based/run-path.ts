@@ -16,7 +16,7 @@ import type {
 
 interface TaskSnapshot {
   value: unknown;
-  context?: { output?: { raw?: string } };
+  context?: { outcome?: { status: string; output?: { raw?: string } } };
 }
 
 /** Records every task actor's snapshots as the run reports them to inspectors. */
@@ -43,7 +43,8 @@ export class TaskTraces {
 
   /** The raw output the task actor holds at the end (done tasks). */
   raw(taskId: string): string | undefined {
-    return this.#last.get(taskId)?.context?.output?.raw;
+    const outcome = this.#last.get(taskId)?.context?.outcome;
+    return outcome?.status === 'done' ? outcome.output?.raw : undefined;
   }
 }
 
