@@ -128,6 +128,8 @@ export const agentJobMachine = setup({
     checkAnswer: fromUnprovided<AnswerCheck, { runId: string; taskId?: string; answer: string }>(
       'checkAnswer',
     ),
+    /** Rejects with the `execution_timeout` error once `deadline` passes; never resolves. */
+    expireAtDeadline: fromUnprovided<never, DeadlineInput>('expireAtDeadline'),
   },
   guards: {
     wantsTools: ({ event }) => outputOf<ModelTurn>(event).toolCalls.length > 0,
@@ -140,6 +142,11 @@ export const agentJobMachine = setup({
       );
     },
     allRepliesIn: ({ context }) => Object.keys(context.awaiting).length === 0,
+    // Only a job with a deadline that sent delegations waits under a timer (the other paths start none).
+    delegatesUnderDeadline: ({ context, event }) =>
+      context.deadline !== null && outputOf<ToolRound>(event).dispatches.length > 0,
+    isAwaited: ({ context, event }) =>
+      event.type === 'delegation.reply' && context.awaiting[event.requestId] !== undefined,
     toolGaveAnswer: ({ context }) => context.answer !== undefined,
     // Checked in `reflecting` before `appendToolMessages` counts the round that just ended.
     iterationsSpent: ({ context }) => context.iterations + 1 >= context.agent.maxIter,
@@ -163,13 +170,19 @@ export const agentJobMachine = setup({
         answer: turn.toolCalls.length > 0 ? undefined : (turn.content ?? ''),
       };
     }),
+    // A retry after an error re-runs the same request: messages and iterations start over, but the
+    // deadline and the tools' usage counts carry on. crewAI counts a tool's uses on the tool itself, so
+    // re-running cannot reset its `max_usage_count`; here `restart` keeps `usageCounts`.
+    // Their scope is one request. A guardrail retry or a human revision is a new run of the agent
+    // (SPEC §6.1: "the agent runs again"; a new job, request id and `maxExecutionTime` deadline), so it
+    // starts with fresh counts, as each kickoff does (SPEC §2: agents are reusable across kickoffs),
+    // where crewAI's counter lives as long as the tool object.
     restart: assign(({ context, event }) => ({
       attempts: context.attempts + 1,
       messages: context.startMessages,
       iterations: 0,
       parseAttempts: 0,
       lastCall: undefined,
-      usageCounts: {},
       error: errorData((event as { error?: unknown }).error),
     })),
     recordToolRound: assign(({ context, event }) => {
@@ -298,19 +311,47 @@ export const agentJobMachine = setup({
               lastCall: context.lastCall,
               usageCounts: context.usageCounts,
             }),
-            onDone: {
-              target: 'delegating',
-              actions: ['recordToolRound', 'dispatchDelegations', 'announceDelegations'],
-            },
+            onDone: [
+              {
+                guard: 'delegatesUnderDeadline',
+                target: 'delegating.untilDeadline',
+                actions: ['recordToolRound', 'dispatchDelegations', 'announceDelegations'],
+              },
+              {
+                target: 'delegating',
+                actions: ['recordToolRound', 'dispatchDelegations', 'announceDelegations'],
+              },
+            ],
             onError: [
               { guard: 'canRetry', target: '#job.thinking', actions: 'restart' },
               { target: '#job.failed', actions: 'recordError' },
             ],
           },
         },
+        // Coworkers' replies come back as events; one the job does not wait for (not its own, or
+        // already answered) is ignored.
         delegating: {
+          initial: 'waiting',
           always: { guard: 'allRepliesIn', target: '#job.reflecting' },
-          on: { 'delegation.reply': { actions: ['announceDelegationReply', 'recordReply'] } },
+          on: {
+            'delegation.reply': { guard: 'isAwaited', actions: ['announceDelegationReply', 'recordReply'] },
+          },
+          states: {
+            waiting: {},
+            // With a deadline the wait is bounded by it: a deadline in context and an invoked timer (not
+            // `after`), so a persisted and restored job still times out at the original deadline.
+            untilDeadline: {
+              invoke: {
+                src: 'expireAtDeadline',
+                input: ({ context }) => ({
+                  runId: context.runId,
+                  agentId: context.agent.id,
+                  deadline: context.deadline!,
+                }),
+                onError: { target: '#job.failed', actions: 'recordError' },
+              },
+            },
+          },
         },
       },
     },
@@ -370,6 +411,13 @@ export interface ModelCallInput {
   final: boolean;
   structured: boolean;
   delegates: boolean;
+}
+
+export interface DeadlineInput {
+  runId: string;
+  agentId: string;
+  /** Absolute, in ms since epoch. */
+  deadline: number;
 }
 
 export interface ToolRunInput {

@@ -1,6 +1,7 @@
 import { assign, fromPromise } from 'xstate';
 import {
   agentJobMachine,
+  type DeadlineInput,
   type JobContext,
   type ModelCallInput,
   type ToolRunInput,
@@ -14,6 +15,7 @@ import type { CrewContext, CrewEvent } from '../../machines/crew-chart.js';
 import { outcomeList } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { callModel } from '../executor/call-model.js';
+import { expireAt } from '../executor/deadline.js';
 import { jobTools } from '../executor/job-tools.js';
 import { MANAGER_REQUEST_EXPECTATION, systemMessage, taskMessage } from '../executor/prompts.js';
 import { runTools } from '../executor/run-tools.js';
@@ -54,6 +56,16 @@ const job = agentJobMachine.provide({
       if (!schema) return { ok: true as const, parsed: undefined };
       const result: StructuredResult<unknown> = parseStructuredOutput(input.answer, schema);
       return result.ok ? { ok: true as const, parsed: result.value, json: result.json } : result;
+    }),
+    // Bounds a delegating job's wait for its coworkers' replies (only invoked when there is a deadline).
+    expireAtDeadline: inRun((env, input: DeadlineInput, signal) => {
+      const agent = runAgent(env, input.agentId);
+      return expireAt(
+        input.deadline,
+        signal,
+        () =>
+          `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms while waiting for its coworkers`,
+      );
     }),
   },
   actions: {

@@ -464,6 +464,43 @@ describe('the native tool loop', () => {
     expect(toolContents(llm.calls[1])).toEqual(['search:1', expect.stringContaining('usage limit of 1')]);
   });
 
+  it('keeps counting usage across a whole-task retry after an error: the retry cannot reset the limit', async () => {
+    const search = recordingTool('search', { maxUsageCount: 1 });
+    const { crew, llm } = soloCrew({
+      script: [
+        { toolCalls: [call('search', { q: '1' })] },
+        new Error('rate limited'),
+        { toolCalls: [call('search', { q: '2' })] },
+        'done',
+      ],
+      agent: { tools: [search.tool], maxRetryLimit: 1 },
+    });
+    const output = await crew.kickoff();
+
+    expect(output.raw).toBe('done');
+    expect(search.seen).toEqual(['1']);
+    expect(toolContents(llm.calls[3])).toEqual([expect.stringContaining('usage limit of 1')]);
+  });
+
+  it('starts a guardrail retry (a new run of the agent) with fresh usage counts', async () => {
+    const search = recordingTool('search', { maxUsageCount: 1 });
+    let judged = 0;
+    const { crew } = soloCrew({
+      script: [
+        { toolCalls: [call('search', { q: '1' })] },
+        'first draft',
+        { toolCalls: [call('search', { q: '2' })] },
+        'second draft',
+      ],
+      agent: { tools: [search.tool] },
+      task: { guardrail: () => (++judged === 1 ? { ok: false, error: 'again' } : { ok: true }) },
+    });
+    const output = await crew.kickoff();
+
+    expect(output.raw).toBe('second draft');
+    expect(search.seen).toEqual(['1', '2']);
+  });
+
   it("uses the task's tools instead of the agent's", async () => {
     const agentTool = recordingTool('agent_tool');
     const taskTool = recordingTool('task_tool');

@@ -2,14 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  Agent,
+  Crew,
   CrewAbortedError,
   ExecutionTimeoutError,
   TaskExecutionError,
+  Task,
   tool,
   type CrewEvent,
   type LLM,
   type LLMRequest,
 } from '../../src/index.js';
+import { ScriptedLLM } from '../../src/testing/index.js';
 import { call, deferred, recordingTool, rejectionOf, soloCrew, until } from '../helpers/loop-fixtures.js';
 
 /** A reply that never comes: it settles only when the request's signal aborts (ScriptedLLM rejects then). */
@@ -113,6 +117,57 @@ describe('maxExecutionTime', () => {
     expect((error as TaskExecutionError).cause).toBeInstanceOf(ExecutionTimeoutError);
     expect(toolSignals[0]?.aborted).toBe(true);
     expect(llm.calls).toHaveLength(1);
+  });
+
+  it('bounds the wait for a coworker: a slower delegation fails the task at the deadline, and its late reply is harmless', async () => {
+    const leadLlm = new ScriptedLLM([
+      {
+        toolCalls: [{ name: 'ask_question', arguments: { question: 'q', context: 'c', coworker: 'Helper' } }],
+      },
+      'never asked',
+    ]);
+    // The coworker takes longer than the lead's limit and ignores its signal, so its reply does come.
+    const replied = deferred();
+    const slowHelper: LLM = {
+      model: 'slow',
+      call: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            resolve({ content: 'too late', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } });
+            replied.resolve();
+          }, 100),
+        ),
+    };
+    const lead = new Agent({
+      id: 'lead',
+      role: 'Lead',
+      goal: 'g',
+      backstory: 'b',
+      allowDelegation: true,
+      maxExecutionTime: 20,
+      maxRetryLimit: 2,
+      llm: leadLlm,
+    });
+    const helper = new Agent({ id: 'helper', role: 'Helper', goal: 'g', backstory: 'b', llm: slowHelper });
+    const crew = new Crew({
+      agents: [lead, helper],
+      tasks: [new Task({ description: 'Lead it', expectedOutput: 'x', agent: lead })],
+    });
+    const started = Date.now();
+    const error = await rejectionOf(crew.kickoff());
+
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    const cause = (error as TaskExecutionError).cause;
+    expect(cause).toBeInstanceOf(ExecutionTimeoutError);
+    expect((cause as ExecutionTimeoutError).code).toBe('execution_timeout');
+    expect((cause as Error).message).toBe(
+      "Agent 'Lead' exceeded its maxExecutionTime of 20 ms while waiting for its coworkers",
+    );
+    // Not retried, and the coworker's late reply changes nothing.
+    await replied.promise;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(leadLlm.calls).toHaveLength(1);
   });
 });
 

@@ -490,9 +490,9 @@ describe('agentJobMachine', () => {
       return events;
     };
 
-  const traverse = (delegations: boolean) =>
+  const traverse = (delegations: boolean, agent: AgentSpec = worker) =>
     getShortestPaths(agentJobMachine, {
-      input: { runId: 'graph', agent: worker, owner: 'agent:worker', request },
+      input: { runId: 'graph', agent, owner: 'agent:worker', request },
       events: jobEvents(delegations),
       serializeState: (s) =>
         JSON.stringify({
@@ -522,6 +522,31 @@ describe('agentJobMachine', () => {
   it('waits in acting.delegating until every delegation has replied', () => {
     const delegating = traverse(true).find((p) => p.state.matches({ acting: 'delegating' }))!;
     expect(Object.keys(delegating.state.context.awaiting)).toEqual(['t#0/c1']);
+    expect(delegating.state.matches({ acting: { delegating: 'waiting' } })).toBe(true);
+    expect(Object.keys(delegating.state.children)).toEqual([]);
+  });
+
+  it('with a maxExecutionTime, waits for replies under a timer whose expiry fails the job', () => {
+    const timed = traverse(true, { ...worker, maxExecutionTime: 1000 });
+    const waiting = timed.find((p) => p.state.matches({ acting: { delegating: 'untilDeadline' } }))!;
+    const [timer] = Object.keys(waiting.state.children);
+    expect(timer).toBeDefined();
+    const expired = transition(agentJobMachine, waiting.state, {
+      type: `xstate.error.actor.${timer}`,
+      actorId: timer,
+      error: Object.assign(new Error('too slow'), {
+        name: 'ExecutionTimeoutError',
+        code: 'execution_timeout',
+      }),
+    } as unknown as JobEvent)[0];
+    expect(expired.value).toBe('failed');
+    expect(expired.output).toMatchObject({ ok: false, error: { code: 'execution_timeout' } });
+    // Without delegations the timer is never entered.
+    expect(
+      traverse(false, { ...worker, maxExecutionTime: 1000 }).some((p) =>
+        p.state.matches({ acting: { delegating: 'untilDeadline' } }),
+      ),
+    ).toBe(false);
   });
 
   it('fails after maxRetryLimit re-runs, and with unparseable structured output', () => {
