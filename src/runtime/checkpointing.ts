@@ -11,10 +11,15 @@ export type CheckpointMeta = Pick<
 
 /**
  * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
- * for a person. Writes are queued so they land in order; `flush()` waits for them.
+ * for a person. At most one write is in flight and at most one waits: a newer checkpoint replaces the
+ * waiting one, since it is a newer snapshot of the same run and holds every completion the older one
+ * did. So the store is never older than the last completed write, and tasks finishing faster than the
+ * store writes do not queue a full checkpoint each. `flush()` waits until the newest checkpoint is written.
  */
 export class RunCheckpointer {
-  #queue: Promise<void> = Promise.resolve();
+  /** Settles (never rejects) once nothing is left to write. */
+  #writing: Promise<void> | undefined;
+  #waiting: Checkpoint | undefined;
   #lastOutcomes: unknown;
   #error: unknown;
 
@@ -48,7 +53,10 @@ export class RunCheckpointer {
   }
 
   save(actor: CrewActor, reason: Checkpoint['reason']): void {
-    const checkpoint: Checkpoint = {
+    // A replaced checkpoint's reason goes with it: the reason describes its own snapshot, and resume
+    // reads only the snapshot (a task waiting for a person in the newer one asks again; one no longer
+    // waiting was answered). Once saves stop, the store holds what writing every save in turn would leave.
+    this.#waiting = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       ...this.meta,
       reason,
@@ -56,16 +64,26 @@ export class RunCheckpointer {
       // XState never mutates a snapshot it has handed out; the store serialises it (once).
       snapshot: actor.getPersistedSnapshot(),
     };
-    this.#queue = this.#queue
-      .then(() => this.store.save(this.meta.runId, checkpoint))
-      .catch((error: unknown) => {
-        this.#error ??= error;
-      });
+    // Started on a microtask: the store's work runs after the actor's current step, not inside it.
+    this.#writing ??= Promise.resolve().then(() => this.#writeWaiting());
   }
 
-  /** Waits for every queued write; rejects with the first write error. */
+  async #writeWaiting(): Promise<void> {
+    for (let next = this.#waiting; next; next = this.#waiting) {
+      this.#waiting = undefined;
+      try {
+        await this.store.save(this.meta.runId, next);
+      } catch (error) {
+        // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
+        this.#error ??= error;
+      }
+    }
+    this.#writing = undefined;
+  }
+
+  /** Waits until every save so far is written (the newest last); rejects with the first write error. */
   async flush(): Promise<void> {
-    await this.#queue;
+    await this.#writing;
     if (this.#error) throw this.#error;
   }
 }
