@@ -90,7 +90,7 @@ export type JobOutcome =
 export type JobEvent = {
   type: 'delegation.reply';
   requestId: string;
-  /** Role of the coworker who answered. */
+  /** Id of the coworker agent who answered (or failed to). */
   from: string;
   answer: string;
   usage: UsageMetrics;

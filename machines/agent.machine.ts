@@ -35,10 +35,13 @@ export interface DelegationEvent {
   chain: string[];
 }
 
+/** A coworker's answer as agent actors pass it on: `agentId` is the id of the agent that answered. */
+export type CoworkerReply = AgentReply & { agentId: string };
+
 export type AgentEvent =
   | DelegationEvent
   | { type: 'agent.send'; to: string; event: DelegationEvent }
-  | AgentReply
+  | CoworkerReply
   | { type: `xstate.done.actor.${string}`; output: JobOutcome; actorId: string }
   | { type: `xstate.error.actor.${string}`; error: unknown; actorId: string };
 
@@ -69,10 +72,15 @@ function withoutRequest(context: AgentContext, requestId: string): Partial<Agent
   return { requests, active: context.active - 1 };
 }
 
-function replyOf(outcome: JobOutcome): AgentReply {
-  if (outcome.ok) return { type: 'agent.result', ...outcome.result };
+function replyOf(outcome: JobOutcome, agentId: string): CoworkerReply {
+  if (outcome.ok) return { type: 'agent.result', ...outcome.result, agentId };
   const { requestId, kind, askingTask, error, usage } = outcome;
-  return { type: 'agent.failed', requestId, kind, askingTask, error, usage };
+  return { type: 'agent.failed', requestId, kind, askingTask, error, usage, agentId };
+}
+
+/** The id of the agent behind a worker's systemId (`agent:<id>`). */
+function agentIdOf(systemId: string): string {
+  return systemId.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
 }
 
 /**
@@ -100,7 +108,7 @@ function createAgentChart(id: 'agent' | 'manager') {
       }),
       // A coworker's answer to one of this agent's delegations: on to the task whose job asked.
       forwardReply: enqueueActions(({ event, enqueue, system }) => {
-        const reply = event as AgentReply;
+        const reply = event as CoworkerReply;
         const asker = reply.askingTask ? system.get(reply.askingTask) : undefined;
         if (!asker) return;
         const answer =
@@ -110,7 +118,8 @@ function createAgentChart(id: 'agent' | 'manager') {
         const passed: JobEvent = {
           type: 'delegation.reply',
           requestId: reply.requestId,
-          from: reply.type === 'agent.result' ? reply.agentRole : '',
+          // The coworker's id, whether it answered or failed.
+          from: reply.agentId,
           answer,
           usage: reply.usage,
           failed: reply.type === 'agent.failed',
@@ -131,7 +140,10 @@ function createAgentChart(id: 'agent' | 'manager') {
             actions: enqueueActions(({ event, enqueue, system }) => {
               const target = system.get(event.to);
               if (target) enqueue.sendTo(target, event.event);
-              else enqueue.raise({ ...failedDelegation(event.event, `No coworker actor '${event.to}'`) });
+              else
+                enqueue.raise({
+                  ...failedDelegation(event.event, event.to, `No coworker actor '${event.to}'`),
+                });
             }),
           },
           'agent.result': { actions: 'forwardReply' },
@@ -140,7 +152,7 @@ function createAgentChart(id: 'agent' | 'manager') {
             actions: enqueueActions(({ context, event, enqueue, system }) => {
               const outcome = (event as { output: JobOutcome }).output;
               const requester = system.get(outcome.replyTo);
-              if (requester) enqueue.sendTo(requester, replyOf(outcome));
+              if (requester) enqueue.sendTo(requester, replyOf(outcome, context.spec.id));
               enqueue.stopChild(event.actorId);
               enqueue.assign(withoutRequest(context, event.actorId));
             }),
@@ -152,8 +164,9 @@ function createAgentChart(id: 'agent' | 'manager') {
               if (!request) return;
               const requester = system.get(request.replyTo);
               if (requester) {
-                const reply: AgentReply = {
+                const reply: CoworkerReply = {
                   type: 'agent.failed',
+                  agentId: context.spec.id,
                   requestId: event.actorId,
                   kind: request.kind,
                   ...(request.askingTask === undefined ? {} : { askingTask: request.askingTask }),
@@ -172,9 +185,11 @@ function createAgentChart(id: 'agent' | 'manager') {
   });
 }
 
-function failedDelegation(event: DelegationEvent, message: string): AgentReply {
+/** The answer to a delegation whose coworker actor (`to`, a systemId) cannot be reached. */
+function failedDelegation(event: DelegationEvent, to: string, message: string): CoworkerReply {
   return {
     type: 'agent.failed',
+    agentId: agentIdOf(to),
     requestId: event.requestId,
     kind: event.type,
     askingTask: event.askingTask,

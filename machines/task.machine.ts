@@ -114,6 +114,8 @@ const agentAtWork = {
  *   (which is still entered and announced). Feedback without a `taskId` is never queued: it answers
  *   only a task that is waiting now. Tasks without `humanInput` never queue feedback.
  * - Feedback naming another task is ignored.
+ * - An event without a string `feedback` (`{ text: '…' }` from a JS client, say) is ignored wherever it
+ *   arrives: it neither approves, revises nor is queued (an accidental approval is never taken).
  */
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
@@ -139,6 +141,8 @@ export const taskMachine = setup({
     guardrailFailed: ({ event }) => !(event as unknown as DoneEvent<GuardrailVerdict>).output.ok,
     canRetryGuardrail: ({ context }) => context.guardrailRetries < context.spec.guardrailMaxRetries,
     feedbackAccepts: ({ event }) => feedbackOf(event).trim() === '',
+    carriesFeedback: ({ event }) =>
+      event.type !== 'human.feedback' || typeof (event.feedback as unknown) === 'string',
     isForThisTask: ({ context, event }) =>
       event.type !== 'human.feedback' || event.taskId === undefined || event.taskId === context.spec.id,
     keepsEarlyFeedback: ({ context, event }) =>
@@ -260,7 +264,9 @@ export const taskMachine = setup({
   initial: 'pending',
   output: ({ context }) => context.outcome!,
   // Feedback that comes before the task waits for a person is kept for it (see above).
-  on: { 'human.feedback': { guard: 'keepsEarlyFeedback', actions: 'queueFeedback' } },
+  on: {
+    'human.feedback': { guard: and(['carriesFeedback', 'keepsEarlyFeedback']), actions: 'queueFeedback' },
+  },
   states: {
     pending: {
       on: {
@@ -340,8 +346,11 @@ export const taskMachine = setup({
       },
       on: {
         'human.feedback': [
-          { guard: and(['isForThisTask', 'feedbackAccepts']), target: 'running.finishing' },
-          { guard: 'isForThisTask', target: 'running', actions: 'addFeedback' },
+          {
+            guard: and(['carriesFeedback', 'isForThisTask', 'feedbackAccepts']),
+            target: 'running.finishing',
+          },
+          { guard: and(['carriesFeedback', 'isForThisTask']), target: 'running', actions: 'addFeedback' },
         ],
       },
     },
@@ -351,7 +360,11 @@ export const taskMachine = setup({
   },
 });
 
-/** The feedback a `human.feedback` event or the `collectHumanFeedback` actor's output carries. */
+/**
+ * The feedback a `human.feedback` event or the `collectHumanFeedback` actor's output carries. A handler
+ * that returns nothing accepts (documented); an event without a string `feedback` never gets here
+ * (`carriesFeedback`).
+ */
 function feedbackOf(event: unknown): string {
   const e = event as { type?: string; feedback?: unknown; output?: unknown };
   const feedback = e.type === 'human.feedback' ? e.feedback : e.output;

@@ -1,6 +1,7 @@
 import type { AgentStep } from './events.js';
 import { CrewValidationError } from './errors.js';
 import { slug, stableId } from './ids.js';
+import { checkLLM } from './llm/resolve.js';
 import type { LLM } from './llm/types.js';
 import type { Tool } from './tool.js';
 
@@ -22,6 +23,10 @@ export interface AgentOptions {
   /** Milliseconds; exceeding it fails the task (not retried). */
   maxExecutionTime?: number;
   stepCallback?: (step: AgentStep) => void | Promise<void>;
+  /**
+   * Print this agent's steps on stderr (its model answers, tool calls and results, delegations), even
+   * when the crew is not verbose.
+   */
   verbose?: boolean;
 }
 
@@ -55,6 +60,7 @@ export class Agent {
         );
       }
     }
+    checkLLM(options.llm, `Agent '${options.role}'`);
     this.role = options.role;
     this.goal = options.goal;
     this.backstory = options.backstory;

@@ -2,7 +2,13 @@ import { Observable } from 'rxjs';
 import type { Agent } from './agent.js';
 import type { CheckpointStore } from './checkpoint/types.js';
 import { validateCrew } from './crew-validation.js';
-import { CrewValidationError, StatecrewError } from './errors.js';
+import {
+  callbackFailed,
+  CrewAbortedError,
+  CrewValidationError,
+  inCallback,
+  StatecrewError,
+} from './errors.js';
 import type { AgentStep, CrewEvent } from './events.js';
 import type { HumanInputHandler } from './human-input.js';
 import { placeholders, validateInputs, type Inputs } from './interpolation.js';
@@ -13,16 +19,22 @@ import { Process } from './process.js';
 import { terminalAvailable } from './runtime/human-feedback.js';
 import { crewAgents, prepareRun, type CrewDefinition, type EventSink } from './runtime/prepare-run.js';
 import {
-  createRunActor,
+  createRun,
   launchRun,
   machineFor,
+  runOfActor,
   type CrewActor,
   type CrewMachine,
   type Inspector,
 } from './runtime/run-driver.js';
-import { RunCheckpointer } from './runtime/checkpointing.js';
-import { checkpointOutcomes, loadCheckpoint, outcomesBefore, requireStore } from './runtime/durable.js';
-import { unregisterRun } from './runtime/run-env.js';
+import {
+  checkpointOutcomes,
+  latestRunOf,
+  loadCheckpoint,
+  outcomesBefore,
+  requireStore,
+  type CheckpointOwner,
+} from './runtime/durable.js';
 import type { Task } from './task.js';
 import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
@@ -175,11 +187,14 @@ export class Crew {
       const forward = () => controller.abort(outer?.reason);
       outer?.addEventListener('abort', forward, { once: true });
       const sink = this.#sink((event) => subscriber.next(event));
-      this.#run(inputs, { ...options, signal: controller.signal }, sink).then(
+      const runId = options.runId ?? newRunId();
+      this.#run(inputs, { ...options, runId, signal: controller.signal }, sink).then(
         () => subscriber.complete(),
-        (error) => {
-          if (!sink.startedRun) subscriber.error(error);
-          else subscriber.complete();
+        (error: Error) => {
+          // A kickoff rejected before its run started (bad inputs, a beforeKickoff callback) ends the
+          // stream the same way as a failed run: a subscriber with only `next` sees it, nothing throws.
+          if (!sink.startedRun) subscriber.next({ type: 'crew.failed', runId, error });
+          subscriber.complete();
         },
       );
       return () => {
@@ -191,38 +206,73 @@ export class Crew {
 
   /**
    * The live XState actor of a new run, not started. Its output, when done, is the CrewOutput; send it
-   * `{ type: 'human.feedback', taskId, feedback }` to answer a task waiting for a person. With
+   * `{ type: 'human.feedback', taskId, feedback }` to answer a task waiting for a person. It is durable
+   * like a kickoff: with a checkpoint store its snapshot is saved after every task completion, when a
+   * task waits for a person and when it is done, and `resumeActor(runId)` restores it. Aborting
+   * `signal` stops it (in-flight model calls are aborted; the last checkpoint stays valid). With
    * `snapshot` (a persisted snapshot of a run of this crew, and that run's `runId` and inputs) the actor
    * is restored instead.
    */
   createActor(inputs?: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> } = {}): CrewActor {
-    const prepared = this.#beforeKickoffSync(inputs);
-    const runId = options.runId ?? newRunId();
-    const sink = this.#sink();
-    const { env, input } = prepareRun(this.#definition, runId, prepared, sink);
-    const actor = createRunActor({ env, input, inspect: options.inspect, snapshot: options.snapshot });
-    const subscription = actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status !== 'done') return;
-        this.usageMetrics = (snapshot.output as CrewOutput).tokenUsage;
-        subscription.unsubscribe();
-        unregisterRun(runId);
-      },
-      error: () => unregisterRun(runId),
-      // stop() completes observers: a stopped actor releases its run too.
-      complete: () => unregisterRun(runId),
+    if (options.signal?.aborted) throw new CrewAbortedError();
+    return this.#eventDrivenActor(this.#beforeKickoffSync(inputs), options);
+  }
+
+  /**
+   * The live actor of a run restored from its last checkpoint (SPEC §11), not started: what `resume`
+   * does, for a caller that drives the run with events. Tasks already done are not run again; a task
+   * that waited for a person waits again, for a `human.feedback` event (or the crew's handler or
+   * terminal). A checkpoint whose tasks do not match the crew is refused, as by `resume`.
+   */
+  async resumeActor(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewActor> {
+    const store = requireStore(this.checkpoint, 'resumeActor');
+    const checkpoint = await loadCheckpoint(store, runId, this.#owner());
+    if (options.signal?.aborted) throw new CrewAbortedError();
+    this.#restoreOutputs(checkpointOutcomes(checkpoint));
+    return this.#eventDrivenActor(checkpoint.inputs, {
+      ...options,
+      runId,
+      snapshot: checkpoint.snapshot as Snapshot<unknown>,
     });
-    return actor;
+  }
+
+  /**
+   * Waits until every checkpoint an actor of `createActor` / `resumeActor` has saved so far is written
+   * to the store (they are written in the background); rejects with the first failed write. Await it
+   * before a process that drives runs by events exits.
+   */
+  async flushCheckpoints(actor: CrewActor): Promise<void> {
+    await runOfActor(actor)?.flush();
+  }
+
+  #eventDrivenActor(inputs: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> }): CrewActor {
+    const runId = options.runId ?? newRunId();
+    const { env, input } = prepareRun(this.#definition, runId, inputs, this.#sink());
+    const run = createRun({
+      env,
+      input,
+      inspect: options.inspect,
+      signal: options.signal,
+      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+      ...(this.checkpoint ? { store: this.checkpoint } : {}),
+    });
+    run.actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') this.usageMetrics = (snapshot.output as CrewOutput).tokenUsage;
+      },
+      // The run's own observer handles errors; whoever drives the actor sees them through theirs.
+      error: () => {},
+    });
+    return run.actor;
   }
 
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
-    this.#checkHumanInput();
-    const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this);
-    for (const [id, outcome] of Object.entries(checkpointOutcomes(checkpoint))) {
-      const task = this.tasks.find((t) => t.id === id);
-      if (task && outcome.status === 'done') task.output = new TaskOutput(outcome.output);
-    }
+    const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this.#owner());
+    const outcomes = checkpointOutcomes(checkpoint);
+    // Only the tasks still to run may need a person (a done review does not).
+    this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
+    this.#restoreOutputs(outcomes);
     return this.#launch(checkpoint.inputs, { ...options, runId }, this.#sink(), {
       snapshot: checkpoint.snapshot as Snapshot<unknown>,
     });
@@ -239,14 +289,18 @@ export class Crew {
     const store = requireStore(this.checkpoint, 'replay');
     const index = this.tasks.findIndex((t) => t.id === taskId);
     if (index < 0) throw new StatecrewError('unknown_task', `Task '${taskId}' is not in this crew's tasks`);
-    const runId = options.runId ?? (await store.list()).at(-1);
-    if (!runId)
+    const checkpoint = options.runId
+      ? await loadCheckpoint(store, options.runId, this.#owner())
+      : (await latestRunOf(store, this.#owner()))?.checkpoint;
+    if (!checkpoint)
       throw new StatecrewError(
         'unknown_run',
-        'There is no earlier run to replay: the checkpoint store is empty',
+        'There is no earlier run of this crew to replay: the checkpoint store holds none with its tasks and agents',
       );
-    const checkpoint = await loadCheckpoint(store, runId, this);
     const outcomes = outcomesBefore(checkpoint, this.tasks, index);
+    this.#checkHumanInput(this.tasks.slice(index));
+    // Earlier tasks keep their outputs from the replayed run, as after a resume.
+    this.#restoreOutputs(outcomes);
     const { inputs, runId: _previous, ...kickoff } = options;
     return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(), { startAt: index, outcomes });
   }
@@ -273,16 +327,6 @@ export class Crew {
     if (env.observed && !from.snapshot) {
       env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
     }
-    const checkpointer = this.checkpoint
-      ? new RunCheckpointer(this.checkpoint, {
-          runId,
-          crewName: this.name,
-          process: this.process,
-          taskIds: this.tasks.map((t) => t.id),
-          agentIds: [...env.agents.keys()],
-          inputs,
-        })
-      : undefined;
     const run = launchRun({
       env,
       input: {
@@ -292,7 +336,7 @@ export class Crew {
       inspect: options.inspect,
       signal: options.signal,
       ...(from.snapshot ? { snapshot: from.snapshot } : {}),
-      ...(checkpointer ? { checkpointer } : {}),
+      ...(this.checkpoint ? { store: this.checkpoint } : {}),
     });
     try {
       const output = await run.result;
@@ -306,14 +350,22 @@ export class Crew {
 
   async #beforeKickoff(inputs: Inputs | undefined): Promise<Inputs> {
     let current = checkInputs(inputs);
-    for (const callback of this.#options.beforeKickoff ?? []) current = checkInputs(await callback(current));
+    for (const callback of this.#options.beforeKickoff ?? []) {
+      const given = current;
+      current = checkInputs(await inCallback('beforeKickoff', () => callback(given)));
+    }
     return current;
   }
 
   #beforeKickoffSync(inputs: Inputs | undefined): Inputs {
     let current = checkInputs(inputs);
     for (const callback of this.#options.beforeKickoff ?? []) {
-      const result = callback(current);
+      let result: ReturnType<typeof callback>;
+      try {
+        result = callback(current);
+      } catch (error) {
+        throw callbackFailed('beforeKickoff', error);
+      }
       if (result instanceof Promise) {
         throw new StatecrewError(
           'async_before_kickoff',
@@ -325,9 +377,27 @@ export class Crew {
     return current;
   }
 
-  #checkHumanInput(): void {
+  /** What a checkpoint of this crew must match (`loadCheckpoint`). */
+  #owner(): CheckpointOwner {
+    return {
+      process: this.process,
+      tasks: this.tasks,
+      agentIds: crewAgents(this.#definition).map((a) => a.id),
+    };
+  }
+
+  /** `task.output` of the tasks a checkpoint has done, as a run would have left it. */
+  #restoreOutputs(outcomes: Record<string, TaskOutcome>): void {
+    for (const [id, outcome] of Object.entries(outcomes)) {
+      const task = this.tasks.find((t) => t.id === id);
+      if (task && outcome.status === 'done') task.output = new TaskOutput(outcome.output);
+    }
+  }
+
+  /** Fails fast, instead of waiting forever, when one of `tasks` would wait for a person nobody can be. */
+  #checkHumanInput(tasks: readonly Task[] = this.tasks): void {
     if (this.#options.humanInput || terminalAvailable()) return;
-    const task = this.tasks.find((t) => t.humanInput);
+    const task = tasks.find((t) => t.humanInput);
     if (task) {
       throw new CrewValidationError(
         'human_input_unavailable',
@@ -337,7 +407,10 @@ export class Crew {
   }
 
   #sink(listener?: (event: CrewEvent) => void): Sink {
-    const verbose = this.#definition.verbose ? consoleProgress() : undefined;
+    const verbose = consoleProgress({
+      verbose: this.#definition.verbose,
+      agents: crewAgents(this.#definition),
+    });
     return {
       startedRun: false,
       observed: Boolean(listener || verbose),

@@ -9,6 +9,25 @@ export class StatecrewError extends Error {
   }
 }
 
+/**
+ * A crew-level callback (`beforeKickoff`, `afterKickoff`) threw: code `callback_failed`, the message names
+ * the callback, `cause` is what it threw. (A task's callbacks fail their task: TaskExecutionError.)
+ */
+export async function inCallback<T>(name: string, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw callbackFailed(name, error);
+  }
+}
+
+export function callbackFailed(name: string, error: unknown): StatecrewError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StatecrewError('callback_failed', `The crew's ${name} callback failed: ${message}`, {
+    cause: error,
+  });
+}
+
 export type CrewValidationCode =
   | 'missing_agent_in_task'
   | 'missing_manager_llm_or_manager_agent'
@@ -46,15 +65,23 @@ export class InterpolationError extends StatecrewError {
   }
 }
 
+/** A task's guardrails kept failing; `taskId` names the task when the error comes from a run. */
 export class GuardrailError extends StatecrewError {
-  constructor(message: string) {
-    super('guardrail_failed', message);
+  readonly taskId?: string;
+
+  constructor(message: string, options?: { cause?: unknown; taskId?: string }) {
+    super('guardrail_failed', message, options);
+    if (options?.taskId !== undefined) this.taskId = options.taskId;
   }
 }
 
+/** A structured answer never matched its schema; `taskId` names the task when the error comes from a run. */
 export class OutputParsingError extends StatecrewError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly taskId?: string;
+
+  constructor(message: string, options?: { cause?: unknown; taskId?: string }) {
     super('output_parsing_failed', message, options);
+    if (options?.taskId !== undefined) this.taskId = options.taskId;
   }
 }
 

@@ -30,11 +30,19 @@ interface TaskEvent extends RunEvent {
   taskId: string;
 }
 interface AgentEvent extends RunEvent {
+  /** The agent's id (`agent.id`; the manager's id for a hierarchical crew's manager). */
   agentId: string;
   taskId?: string;
 }
 
-/** Everything `crew.stream()` emits, in order, as a discriminated union on `type`. */
+/**
+ * Everything `crew.stream()` emits, in order, as a discriminated union on `type`.
+ *
+ * Every field that names an agent (`agentId`, `delegation.sent`'s `to`, `delegation.replied`'s `from`)
+ * holds the agent's id — what `agent.id` returns — never an actor's systemId or a role, so events join
+ * by agent. In a hierarchical crew the manager runs every task: its tasks' `task.started.agentId` is the
+ * manager's id.
+ */
 export type CrewEvent =
   | (RunEvent & {
       type: 'crew.started';
@@ -42,7 +50,12 @@ export type CrewEvent =
       process: 'sequential' | 'hierarchical';
       inputs: Record<string, unknown>;
     })
-  | (TaskEvent & { type: 'task.started'; name: string; agentId: string })
+  | (TaskEvent & {
+      type: 'task.started';
+      name: string;
+      /** Id of the agent that runs the task (the manager's in a hierarchical crew). */
+      agentId: string;
+    })
   | (AgentEvent & { type: 'agent.step'; step: AgentStep })
   | (AgentEvent & { type: 'llm.request'; model: string; messages: ChatMessage[]; toolNames: string[] })
   | (AgentEvent & { type: 'llm.delta'; delta: string })
@@ -59,6 +72,7 @@ export type CrewEvent =
       type: 'delegation.sent';
       kind: 'delegate_work' | 'ask_question';
       requestId: string;
+      /** Id of the coworker agent the request goes to. */
       to: string;
       request: string;
     })
@@ -66,7 +80,10 @@ export type CrewEvent =
       type: 'delegation.replied';
       kind: 'delegate_work' | 'ask_question';
       requestId: string;
+      /** Id of the coworker agent that answered — set also when its work failed (`reply` says why). */
       from: string;
+      /** That coworker's role. */
+      fromRole: string;
       reply: string;
     })
   | (TaskEvent & { type: 'guardrail.failed'; error: string; retry: number; maxRetries: number })

@@ -14,9 +14,13 @@ export type GuardrailResult =
 
 /**
  * A function that judges a task's output, or a sentence the task agent's model judges it against.
- * A function that throws fails the guardrail with the thrown message.
+ * A function that throws fails the guardrail with the thrown message. `T` is the type of the output's
+ * `parsed` value: a task with an `outputSchema` types its guardrails with the schema's output type.
  * @example
  * const short: Guardrail = (output) =>
  *   output.raw.length <= 280 ? [true, output.raw.trim()] : [false, 'Keep it under 280 characters'];
+ * const positive: Guardrail<{ score: number }> = (output) =>
+ *   (output.parsed?.score ?? 0) > 0 ? [true, output] : [false, 'The score must be positive'];
  */
-export type Guardrail = string | ((output: TaskOutput) => GuardrailResult | Promise<GuardrailResult>);
+export type Guardrail<T = unknown> =
+  string | ((output: TaskOutput<T>) => GuardrailResult | Promise<GuardrailResult>);

@@ -20,8 +20,10 @@ export interface TaskOptions<TSchema extends z.ZodType = z.ZodType> {
   /** Overrides the agent's tools for this task. */
   tools?: Tool[];
   outputSchema?: TSchema;
-  guardrail?: Guardrail;
-  guardrails?: Guardrail[];
+  /** Runs first, before `guardrails`; its output's `parsed` is typed by `outputSchema`. */
+  guardrail?: Guardrail<z.infer<TSchema>>;
+  /** Run in order, each on the previous one's result. An array: for a single one, use `guardrail`. */
+  guardrails?: Guardrail<z.infer<TSchema>>[];
   guardrailMaxRetries?: number;
   humanInput?: boolean;
   callback?: (output: TaskOutput<z.infer<TSchema>>) => void | Promise<void>;
@@ -46,7 +48,7 @@ export class Task<TSchema extends z.ZodType = z.ZodType> {
   readonly tools?: Tool[];
   readonly outputSchema?: TSchema;
   /** The single guardrail first, then the list, in order. */
-  readonly guardrails: Guardrail[];
+  readonly guardrails: Guardrail<z.infer<TSchema>>[];
   readonly guardrailMaxRetries: number;
   readonly humanInput: boolean;
   readonly callback?: (output: TaskOutput<z.infer<TSchema>>) => void | Promise<void>;
@@ -96,7 +98,19 @@ export class Task<TSchema extends z.ZodType = z.ZodType> {
   }
 }
 
-function collectGuardrails(options: TaskOptions, label: string): Guardrail[] {
+function collectGuardrails<T>(
+  options: { guardrail?: Guardrail<T>; guardrails?: Guardrail<T>[] },
+  label: string,
+): Guardrail<T>[] {
+  // A string would be spread into one guardrail per character, a function not at all.
+  if (options.guardrails !== undefined && !Array.isArray(options.guardrails)) {
+    const type = options.guardrails === null ? 'null' : typeof options.guardrails;
+    const given = type === 'null' ? type : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+    throw new CrewValidationError(
+      'invalid_guardrail',
+      `Task '${label}': guardrails must be an array (got ${given}); pass [guardrail], or use the guardrail option for a single one`,
+    );
+  }
   const all = [
     ...(options.guardrail === undefined ? [] : [options.guardrail]),
     ...(options.guardrails ?? []),

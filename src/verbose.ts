@@ -1,10 +1,33 @@
+import type { Agent } from './agent.js';
 import type { CrewEvent } from './events.js';
 
-/** Human-readable progress lines on stderr, for `verbose: true` and the CLI. */
-export function consoleProgress(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
-  return (event: CrewEvent) => {
+/** Who asked for progress: the crew (`verbose: true`, or the CLI's `--verbose`), or some of its agents. */
+export interface VerboseScope {
+  verbose: boolean;
+  agents: readonly Agent[];
+}
+
+/** A model answer or a tool result is shown on one line, cut at this many characters. */
+const MAX_TEXT = 200;
+
+/**
+ * Human-readable progress lines on stderr: every event when the crew is verbose; else, for each agent
+ * with `verbose: true`, that agent's own steps (its tasks starting, model answers, tool calls and
+ * results, delegations), as crewAI prints a verbose agent's steps. Undefined when nobody is verbose.
+ */
+export function consoleProgress(
+  scope: VerboseScope,
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): ((event: CrewEvent) => void) | undefined {
+  const print = (event: CrewEvent) => {
     const line = describe(event);
     if (line) write(line);
+  };
+  if (scope.verbose) return print;
+  const ids = new Set(scope.agents.filter((a) => a.verbose).map((a) => a.id));
+  if (ids.size === 0) return undefined;
+  return (event) => {
+    if ('agentId' in event && ids.has(event.agentId)) print(event);
   };
 }
 
@@ -14,8 +37,15 @@ function describe(event: CrewEvent): string | undefined {
       return `▶ crew '${event.crewName}' (${event.process}) started, run ${event.runId}`;
     case 'task.started':
       return `  ▶ task '${event.name}' started (${event.agentId})`;
+    case 'llm.response':
+      return event.content?.trim() ? `    💬 ${event.agentId}: ${oneLine(event.content)}` : undefined;
     case 'tool.called':
       return `    ⚙ ${event.call.name}(${event.call.arguments})`;
+    case 'tool.result': {
+      const cached = event.cached ? ' (cached)' : '';
+      const verb = event.isError ? '✗ failed' : '↳';
+      return `    ${verb} ${event.call.name}${cached}: ${oneLine(event.result)}`;
+    }
     case 'delegation.sent':
       return `    → ${event.kind} to ${event.to}: ${event.request}`;
     case 'delegation.replied':
@@ -37,4 +67,9 @@ function describe(event: CrewEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT - 1)}…` : flat;
 }

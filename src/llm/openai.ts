@@ -24,6 +24,11 @@ export interface OpenAILLMOptions {
   defaultHeaders?: Record<string, string>;
   /** A ready client; `apiKey`, `baseURL` and `defaultHeaders` are then ignored. */
   client?: OpenAI;
+  /**
+   * Default true: tools are sent as native function definitions. False: agents talk to this model with
+   * the ReAct text protocol (for models a server runs without tool support, e.g. some on Ollama).
+   */
+  supportsFunctionCalling?: boolean;
 }
 
 const DEFAULT_MAX_RETRIES = 2;
@@ -43,15 +48,18 @@ interface Connection {
  * @example
  * const llm = new OpenAILLM({ model: 'gpt-4o-mini', temperature: 0 });
  * const local = new OpenAILLM({ model: 'llama3.1', baseURL: 'http://localhost:11434/v1' });
+ * // A model served without tool support: agents use the ReAct text protocol with it.
+ * const plain = new OpenAILLM({ model: 'gemma2', baseURL: '…/v1', supportsFunctionCalling: false });
  */
 export class OpenAILLM implements LLM {
   readonly model: string;
-  readonly supportsFunctionCalling = true;
+  readonly supportsFunctionCalling: boolean;
   readonly #options: OpenAILLMOptions;
   #connection: Connection | undefined;
 
   constructor(options: OpenAILLMOptions) {
     this.model = options.model;
+    this.supportsFunctionCalling = options.supportsFunctionCalling ?? true;
     this.#options = { ...options };
   }
 

@@ -2,6 +2,7 @@ import type { CrewContext } from '../../machines/crew-chart.js';
 import { outcomeCount } from '../../machines/crew-outcomes.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import type { CrewActor } from './run-driver.js';
+import type { RunEnv } from './run-env.js';
 
 /** What a run's checkpoints say about it, besides the snapshot. */
 export type CheckpointMeta = Pick<
@@ -27,6 +28,18 @@ export class RunCheckpointer {
     private readonly store: CheckpointStore,
     private readonly meta: CheckpointMeta,
   ) {}
+
+  /** The checkpointer of a prepared run: its id, crew, task and agent ids (in crew order) and inputs. */
+  static forRun(store: CheckpointStore, env: RunEnv): RunCheckpointer {
+    return new RunCheckpointer(store, {
+      runId: env.runId,
+      crewName: env.crewName,
+      process: env.process,
+      taskIds: [...env.tasks.keys()],
+      agentIds: [...env.agents.keys()],
+      inputs: env.inputs,
+    });
+  }
 
   /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
   observe(actor: CrewActor): void {

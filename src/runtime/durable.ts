@@ -15,11 +15,18 @@ export function requireStore(store: CheckpointStore | undefined, what: string): 
   return store;
 }
 
+/** What a checkpoint must match: the crew's process, its task ids in order, and its agent ids. */
+export interface CheckpointOwner {
+  process: string;
+  tasks: Task[];
+  agentIds: string[];
+}
+
 /** Loads a run's checkpoint and refuses one that does not belong to this crew. */
 export async function loadCheckpoint(
   store: CheckpointStore,
   runId: string,
-  crew: { process: string; tasks: Task[] },
+  crew: CheckpointOwner,
 ): Promise<Checkpoint> {
   const checkpoint = await store.load(runId);
   if (!checkpoint) throw new StatecrewError('unknown_run', `No checkpoint for run '${runId}'`);
@@ -49,7 +56,46 @@ export async function loadCheckpoint(
       `The checkpoint of run '${runId}' does not match this crew: ${detail.join('; ')}`,
     );
   }
+  checkAgents(checkpoint, crew.agentIds);
   return upgradeCheckpoint(checkpoint);
+}
+
+/**
+ * An agent's id is derived from its role and goal (unless set), so an agent edited since the run no
+ * longer matches the actor its tasks' snapshots name: refused here rather than failing a task later.
+ */
+function checkAgents(checkpoint: Checkpoint, agentIds: string[]): void {
+  if (!Array.isArray(checkpoint.agentIds)) return;
+  const missing = checkpoint.agentIds.filter((id) => !agentIds.includes(id));
+  const extra = agentIds.filter((id) => !checkpoint.agentIds.includes(id));
+  if (missing.length === 0 && extra.length === 0) return;
+  const detail = [
+    missing.length ? `agents in the checkpoint but not in the crew: ${missing.join(', ')}` : '',
+    extra.length ? `agents in the crew but not in the checkpoint: ${extra.join(', ')}` : '',
+  ].filter(Boolean);
+  throw new StatecrewError(
+    'checkpoint_mismatch',
+    `The checkpoint of run '${checkpoint.runId}' does not match this crew: ${detail.join('; ')} (an agent's id comes from its role and goal unless it sets one)`,
+  );
+}
+
+/**
+ * The newest run in `store` that belongs to this crew (a store can hold several crews' runs), with its
+ * checkpoint; undefined when there is none.
+ */
+export async function latestRunOf(
+  store: CheckpointStore,
+  crew: CheckpointOwner,
+): Promise<{ runId: string; checkpoint: Checkpoint } | undefined> {
+  const runIds = await store.list();
+  for (let i = runIds.length - 1; i >= 0; i--) {
+    try {
+      return { runId: runIds[i], checkpoint: await loadCheckpoint(store, runIds[i], crew) };
+    } catch (error) {
+      if (!(error instanceof StatecrewError && error.code === 'checkpoint_mismatch')) throw error;
+    }
+  }
+  return undefined;
 }
 
 type SnapshotWithContext = { context?: Partial<Omit<CrewContext, 'outcomes'>> & { outcomes?: unknown } };

@@ -10,20 +10,29 @@ import {
 import type { RunEnv } from './run-env.js';
 
 /** Errors that already say what went wrong to the user; anything else is wrapped in TaskExecutionError. */
-const PASSED_THROUGH = [GuardrailError, OutputParsingError, CrewAbortedError, InterpolationError];
+const PASSED_THROUGH = [CrewAbortedError, InterpolationError];
 
 /**
  * The error a failed run rejects with: the live error the actors' data points to when the run still
- * holds it (so its class and cause survive), else one rebuilt from the data.
+ * holds it (so its class and cause survive), else one rebuilt from the data. A task's failure names
+ * the task (`taskId`, and its label in the message).
  */
 export function runFailure(env: RunEnv, failure: { taskId?: string; error: ErrorData }): Error {
   const live = failure.error.ref ? env.errors.get(failure.error.ref) : undefined;
   const error = live instanceof Error ? live : rebuild(failure.error);
-  if (PASSED_THROUGH.some((kind) => error instanceof kind)) return error;
-  if (!failure.taskId) return error;
-  const task = env.tasks.get(failure.taskId);
-  const label = task?.task.label ?? failure.taskId;
-  return new TaskExecutionError(failure.taskId, `Task '${label}' failed: ${error.message}`, { cause: error });
+  if (PASSED_THROUGH.some((kind) => error instanceof kind) || !failure.taskId) return error;
+  const taskId = failure.taskId;
+  const label = env.tasks.get(taskId)?.task.label ?? taskId;
+  const named = (message: string) =>
+    message.includes(`Task '${label}'`) ? message : `Task '${label}': ${message}`;
+  if (error instanceof GuardrailError || error instanceof OutputParsingError) {
+    const Kind = error instanceof GuardrailError ? GuardrailError : OutputParsingError;
+    return new Kind(named(error.message), {
+      taskId,
+      ...(error.cause === undefined ? {} : { cause: error.cause }),
+    });
+  }
+  return new TaskExecutionError(taskId, `Task '${label}' failed: ${error.message}`, { cause: error });
 }
 
 function rebuild(data: ErrorData): Error {

@@ -24,6 +24,7 @@ import { CrewOutput, TaskOutput, type TaskOutputData } from '../outputs.js';
 import type { ConditionalTask } from '../task.js';
 import { addUsage, emptyUsage } from '../usage.js';
 import { completeTask, completeTaskAtOnce } from './complete-task.js';
+import { inCallback } from '../errors.js';
 import { runFailure } from './failure.js';
 import { collectHumanFeedback } from './human-feedback.js';
 import { runGuardrails } from './guardrails.js';
@@ -97,7 +98,7 @@ const job = agentJobMachine.provide({
           taskId: context.request.taskId,
           kind: d.kind,
           requestId: `${context.request.requestId}/${d.callId}`,
-          to: d.to,
+          to: agentIdOf(env, d.to),
           request: d.request,
         });
       }
@@ -115,6 +116,7 @@ const job = agentJobMachine.provide({
         kind: call?.name === 'ask_question' ? 'ask_question' : 'delegate_work',
         requestId: event.requestId,
         from: event.from,
+        fromRole: env.agents.get(event.from)?.role ?? '',
         reply: event.answer,
       });
     },
@@ -173,7 +175,8 @@ const task = taskMachine.provide({
         runId: env.runId,
         taskId: context.spec.id,
         name: context.spec.name,
-        agentId: context.spec.executor,
+        // The executor's agent id (the manager's in a hierarchical crew), not its actor's systemId.
+        agentId: context.spec.agent.id,
       })),
     announceSkip: ({ context }) => {
       runTask(getRun(context.runId), context.spec.id).task.output = undefined;
@@ -219,6 +222,13 @@ const task = taskMachine.provide({
   },
 });
 
+/** The id of the agent behind an actor's systemId (`agent:<id>`, or `manager`), as events name agents. */
+function agentIdOf(env: RunEnv, systemId: string): string {
+  if (systemId.startsWith('agent:')) return systemId.slice('agent:'.length);
+  for (const agent of env.agents.values()) if (agent.systemId === systemId) return agent.id;
+  return systemId;
+}
+
 function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEnv['emit']>[0]) {
   const env = getRun(context.runId);
   if (env.observed) env.emit(build(env));
@@ -251,7 +261,10 @@ const crewImplementations = {
     ),
     completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }) => {
       let output = crewOutputOf(env, input.outcomes);
-      for (const callback of env.afterKickoff) output = await callback(output);
+      for (const callback of env.afterKickoff) {
+        const current = output;
+        output = await inCallback('afterKickoff', () => callback(current));
+      }
       return output;
     }),
   },

@@ -6,7 +6,8 @@ import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
 import { runtimeHierarchicalMachine, runtimeSequentialMachine } from './implementations.js';
-import type { RunCheckpointer } from './checkpointing.js';
+import type { CheckpointStore } from '../checkpoint/types.js';
+import { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
@@ -22,8 +23,29 @@ export interface LaunchOptions {
   input: CrewInput;
   snapshot?: Snapshot<unknown>;
   inspect?: Inspector;
+  /** Aborting it stops the run's actor (in-flight model calls are aborted); an unstarted one never starts. */
   signal?: AbortSignal;
-  checkpointer?: RunCheckpointer;
+  /** Where the run's checkpoints go (SPEC §11); none are saved without one. */
+  store?: CheckpointStore;
+}
+
+/** How a run's actor ended: with its output, with an error, or (neither) stopped from outside. */
+export interface RunEnd {
+  output?: CrewOutput;
+  error?: Error;
+}
+
+export interface CrewRun {
+  /** The crew actor, not started. */
+  actor: CrewActor;
+  /**
+   * Settles (never rejects) once the actor has ended and its newest checkpoint is written: with the
+   * output when it is done; with its error, `CrewAbortedError` when the signal aborted it, or else the
+   * first failed checkpoint write; with neither when it was stopped.
+   */
+  ended: Promise<RunEnd>;
+  /** Waits until every checkpoint saved so far is written (the newest last); rejects with the first failed write. */
+  flush(): Promise<void>;
 }
 
 export interface LaunchedRun {
@@ -33,11 +55,25 @@ export interface LaunchedRun {
   usage(): UsageMetrics;
 }
 
-/** Registers a prepared run and creates its crew actor (not started); `launchRun` drives it to the end. */
-export function createRunActor(options: LaunchOptions): CrewActor {
-  registerRun(options.env);
+const crewRuns = new WeakMap<CrewActor, CrewRun>();
+
+/** The run an actor of `createRun` drives (undefined for any other actor). */
+export function runOfActor(actor: CrewActor): CrewRun | undefined {
+  return crewRuns.get(actor);
+}
+
+/**
+ * Registers a prepared run and creates its crew actor (not started), wired for its whole life the same
+ * way whoever drives it (kickoff, or events sent by the caller of `crew.createActor`): with a store, a
+ * checkpoint is saved after every task completion, when a task waits for a person, and when the run is
+ * done (`crew.completed`), coalesced by a RunCheckpointer; an aborted signal stops the actor, keeping the
+ * last checkpoint for resume; and the run is unregistered once the actor ends (done, failed or stopped).
+ */
+export function createRun(options: LaunchOptions): CrewRun {
+  const { env, signal, store } = options;
+  registerRun(env);
   const inspect = options.inspect;
-  return createActor(machineFor(options.env.process), {
+  const actor: CrewActor = createActor(machineFor(env.process), {
     input: options.input,
     systemId: 'crew',
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
@@ -45,53 +81,60 @@ export function createRunActor(options: LaunchOptions): CrewActor {
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
   });
+  const checkpointer = store ? RunCheckpointer.forRun(store, env) : undefined;
+  if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
+  let resolveEnded!: (end: RunEnd) => void;
+  const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));
+  let over = false;
+  const end = (result: RunEnd) => {
+    if (over) return;
+    over = true;
+    signal?.removeEventListener('abort', onAbort);
+    subscription.unsubscribe();
+    if (result.output) checkpointer?.save(actor, 'crew.completed');
+    actor.stop();
+    unregisterRun(env.runId);
+    const written = checkpointer ? checkpointer.flush() : Promise.resolve();
+    written.then(
+      () => resolveEnded(result),
+      (writeError: unknown) => resolveEnded({ ...result, error: result.error ?? (writeError as Error) }),
+    );
+  };
+  const onAbort = () => end({ error: new CrewAbortedError() });
+  const subscription = actor.subscribe({
+    next: (snapshot) => {
+      if (snapshot.status === 'done') end({ output: snapshot.output as CrewOutput });
+      else checkpointer?.observe(actor);
+    },
+    error: (error) => end({ error: error instanceof Error ? error : new Error(String(error)) }),
+    // stop() completes observers: a stopped actor releases its run too.
+    complete: () => end({}),
+  });
+  // A run that ended before it started (its signal aborted) never starts.
+  const start = actor.start.bind(actor);
+  actor.start = () => (over ? actor : start());
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };
+  crewRuns.set(actor, run);
+  return run;
 }
 
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */
 export function launchRun(options: LaunchOptions): LaunchedRun {
-  const { env, signal, checkpointer } = options;
-  const actor = createRunActor(options);
-  if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
-  const usage = () => usageSoFar(actor);
-  const result = new Promise<CrewOutput>((resolve, reject) => {
-    let settled = false;
-    const finish = (error: Error | undefined, output?: CrewOutput) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      subscription.unsubscribe();
-      if (!error) checkpointer?.save(actor, 'crew.completed');
-      actor.stop();
-      unregisterRun(env.runId);
-      const saved = checkpointer ? checkpointer.flush() : Promise.resolve();
-      saved.then(
-        () => settle(error, output),
-        (saveError: unknown) => settle(error ?? (saveError as Error), output),
-      );
-    };
-    const settle = (error: Error | undefined, output?: CrewOutput) => {
-      if (error) {
-        if (env.observed) env.emit({ type: 'crew.failed', runId: env.runId, error });
-        reject(error);
-      } else {
-        if (env.observed) env.emit({ type: 'crew.completed', runId: env.runId, output: output! });
-        resolve(output!);
-      }
-    };
-    const onAbort = () => finish(new CrewAbortedError());
-    const subscription = actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status === 'done') finish(undefined, snapshot.output as CrewOutput);
-        else checkpointer?.observe(actor);
-      },
-      error: (error) => finish(error instanceof Error ? error : new Error(String(error))),
-    });
-    if (signal?.aborted) return finish(new CrewAbortedError());
-    signal?.addEventListener('abort', onAbort, { once: true });
-    actor.start();
-    if (actor.getSnapshot().status === 'done') finish(undefined, actor.getSnapshot().output as CrewOutput);
+  const { env } = options;
+  const { actor, ended } = createRun(options);
+  const result = ended.then(({ output, error }) => {
+    if (error || !output) {
+      const failure = error ?? new CrewAbortedError();
+      if (env.observed) env.emit({ type: 'crew.failed', runId: env.runId, error: failure });
+      throw failure;
+    }
+    if (env.observed) env.emit({ type: 'crew.completed', runId: env.runId, output });
+    return output;
   });
-  return { actor, result, usage };
+  actor.start();
+  return { actor, result, usage: () => usageSoFar(actor) };
 }
 
 /** Usage of every task that reported so far (a failed run still used tokens). */

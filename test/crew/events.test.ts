@@ -95,10 +95,8 @@ describe('crew.stream()', () => {
 
     const byType = <T extends CrewEvent['type']>(type: T) =>
       events.filter((e): e is Extract<CrewEvent, { type: T }> => e.type === type);
-    expect(byType('task.started').map((e) => e.agentId)).toEqual([
-      `agent:${researcher.id}`,
-      `agent:${writer.id}`,
-    ]);
+    // The agent's id (agent.id), as every agent event names it — not the actor's systemId `agent:<id>`.
+    expect(byType('task.started').map((e) => e.agentId)).toEqual([researcher.id, writer.id]);
     expect(byType('tool.called')[0]).toMatchObject({
       agentId: researcher.id,
       call: { id: 'call-1', name: 'search' },
@@ -127,6 +125,24 @@ describe('crew.stream()', () => {
       expect(event.runId).toBe('ids-run');
       if (TASK_EVENTS.has(event.type)) expect(event).toHaveProperty('taskId', expect.any(String));
       if (AGENT_EVENTS.has(event.type)) expect(event).toHaveProperty('agentId', expect.any(String));
+    }
+  });
+
+  it('names an agent by the same id, agent.id, in every event, so events join by agent', async () => {
+    const { crew, research, write, researcher, writer } = toolCrew();
+
+    const events = await collect(crew.stream());
+
+    const agentOf = new Map<string, string>();
+    for (const e of events) if (e.type === 'task.started') agentOf.set(e.taskId, e.agentId);
+    expect(Object.fromEntries(agentOf)).toEqual({ [research.id]: researcher.id, [write.id]: writer.id });
+    const agentEvents = events.filter((e) => AGENT_EVENTS.has(e.type));
+    expect(agentEvents.length).toBeGreaterThan(5);
+    for (const e of agentEvents) {
+      const { agentId, taskId } = e as { agentId: string; taskId?: string };
+      expect([researcher.id, writer.id]).toContain(agentId);
+      // Joined with task.started on the task: the same agent.
+      if (taskId) expect(agentId).toBe(agentOf.get(taskId));
     }
   });
 
@@ -167,7 +183,7 @@ describe('crew.stream()', () => {
     expect((events[3] as Extract<CrewEvent, { type: 'task.failed' }>).taskId).toBe(task.id);
   });
 
-  it('errors without events when the kickoff is rejected before the run starts', async () => {
+  it('emits crew.failed and completes when the kickoff is rejected before the run starts', async () => {
     const { agent, llm } = scriptedAgent('Worker', ['never']);
     const crew = new Crew({
       agents: [agent],
@@ -181,8 +197,10 @@ describe('crew.stream()', () => {
         .subscribe({ next: (e) => seen.push(e), error: resolve, complete: () => resolve(null) });
     });
 
-    expect(error).toBeInstanceOf(InterpolationError);
-    expect(seen).toEqual([]);
+    expect(error).toBeNull();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'crew.failed', runId: expect.any(String) });
+    expect((seen[0] as Extract<CrewEvent, { type: 'crew.failed' }>).error).toBeInstanceOf(InterpolationError);
     expect(llm.calls).toHaveLength(0);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConditionalTask, Crew, CrewOutput, Task, TaskOutput } from '../../src/index.js';
+import { ConditionalTask, Crew, CrewOutput, StatecrewError, Task, TaskOutput } from '../../src/index.js';
 import { REPLY_USAGE, scriptedAgent } from '../helpers/crew-fixtures.js';
 
 describe('TaskOutput after a run', () => {
@@ -175,5 +175,40 @@ describe('CrewOutput', () => {
 
     expect(seen).toEqual(['draft', 'DRAFT']);
     expect(output.raw).toBe('DRAFT!');
+  });
+
+  it('rejects with callback_failed, naming the callback, when a beforeKickoff or afterKickoff callback throws', async () => {
+    const { agent } = scriptedAgent('Solo', ['draft']);
+    const boom = new Error('after boom');
+    const tasks = [new Task({ description: 'Write', expectedOutput: 'x', agent })];
+    const after = new Crew({
+      agents: [agent],
+      tasks,
+      afterKickoff: [
+        () => {
+          throw boom;
+        },
+      ],
+    });
+    const before = new Crew({
+      agents: [agent],
+      tasks,
+      beforeKickoff: [
+        async () => {
+          throw new Error('before boom');
+        },
+      ],
+    });
+
+    const afterError = await after.kickoff().catch((e: unknown) => e);
+    expect(afterError).toBeInstanceOf(StatecrewError);
+    expect(afterError).toMatchObject({ code: 'callback_failed', cause: boom });
+    expect((afterError as Error).message).toContain('afterKickoff');
+    const beforeError = await before.kickoff().catch((e: unknown) => e);
+    expect(beforeError).toMatchObject({
+      code: 'callback_failed',
+      message: expect.stringContaining('beforeKickoff'),
+    });
+    expect((beforeError as Error).message).toContain('before boom');
   });
 });

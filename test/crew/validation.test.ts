@@ -238,6 +238,33 @@ describe('task validation at construction', () => {
       'checked',
     );
   });
+
+  it.each([
+    ['a string', 'Keep it short', 'got a string'],
+    ['a function', () => [true, 'ok'], 'got a function'],
+    ['an object', { rule: 'Keep it short' }, 'got an object'],
+    ['null', null, 'got null'],
+  ])('invalid_guardrail: guardrails given %s instead of an array', (_, given, got) => {
+    const error = validationError(() =>
+      task('Checked', { name: 'checked', guardrails: given as unknown as Guardrail[] }),
+    );
+    expect(error.code).toBe('invalid_guardrail');
+    expect(error.message).toContain("Task 'checked'");
+    expect(error.message).toContain('guardrails must be an array');
+    expect(error.message).toContain(got);
+    expect(error.message).toContain('guardrail option for a single one');
+  });
+
+  it('accepts a single string or function as guardrail, and arrays of either as guardrails', () => {
+    const check: Guardrail = (output) => [true, output.raw];
+    expect(task('One string', { guardrail: 'Keep it short' }).guardrails).toEqual(['Keep it short']);
+    expect(task('One function', { guardrail: check }).guardrails).toEqual([check]);
+    expect(task('A list', { guardrails: ['Keep it short', check] }).guardrails).toEqual([
+      'Keep it short',
+      check,
+    ]);
+    expect(task('None', { guardrails: [] }).guardrails).toEqual([]);
+  });
 });
 
 describe('human_input_unavailable at kickoff', () => {

@@ -106,6 +106,33 @@ describe('crew.replay', () => {
     expect(llm.calls[0].messages[1].content).toContain('Report on currents');
   });
 
+  it("replays this crew's newest run when the store's newest run belongs to another crew", async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'ours' },
+    );
+    await threeTaskCrew(['f', 'a', 'r', 'e'], store, true).crew.kickoff({ topic: 'x' }, { runId: 'theirs' });
+
+    const { crew } = threeTaskCrew(['report 2'], store);
+    const output = await crew.replay('report');
+
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report 2']);
+    // Earlier tasks hold the outputs they were replayed with, as after a resume.
+    expect(crew.tasks.map((t) => t.output?.raw)).toEqual(['facts', 'analysis', 'report 2']);
+  });
+
+  it('says so when the store holds no run of this crew', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['f', 'a', 'r', 'e'], store, true).crew.kickoff({ topic: 'x' }, { runId: 'theirs' });
+    const { crew, llm } = threeTaskCrew([], store);
+    await expect(crew.replay('report')).rejects.toMatchObject({
+      code: 'unknown_run',
+      message: expect.stringContaining('no earlier run of this crew'),
+    });
+    expect(llm.calls).toHaveLength(0);
+  });
+
   it('names an unknown task', async () => {
     const store = new FileCheckpointStore(dir);
     const { crew } = threeTaskCrew([], store);
@@ -154,6 +181,25 @@ describe('crew.resume', () => {
       code: 'checkpoint_mismatch',
       message: expect.stringContaining('extra'),
     });
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('refuses a checkpoint whose agents changed since the run, naming them', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff({ topic: 'x' }, { runId: 'r' });
+    const llm = new ScriptedLLM([]);
+    // Same task ids, but the agent's derived id changes with its goal.
+    const agent = new Agent({ role: 'Analyst', goal: 'Something else', backstory: 'Sharp.', llm });
+    const tasks = ['gather', 'analyse', 'report'].map(
+      (id) => new Task({ id, description: id, expectedOutput: id, agent }),
+    );
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+
+    const error = await crew.resume('r').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatecrewError);
+    expect(error).toMatchObject({ code: 'checkpoint_mismatch' });
+    expect((error as Error).message).toContain('agents in the checkpoint but not in the crew: analyst');
+    expect((error as Error).message).toContain(agent.id);
     expect(llm.calls).toHaveLength(0);
   });
 

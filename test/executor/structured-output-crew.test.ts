@@ -143,6 +143,9 @@ describe('structured output', () => {
     expect(error).not.toBeInstanceOf(TaskExecutionError);
     expect((error as OutputParsingError).code).toBe('output_parsing_failed');
     expect((error as Error).message).toContain('name');
+    // It names its task, like every task failure.
+    expect((error as OutputParsingError).taskId).toBe(crew.tasks[0].id);
+    expect((error as Error).message).toContain(`Task '${crew.tasks[0].label}'`);
   });
 
   it('parses the answer a resultAsAnswer tool gave', async () => {

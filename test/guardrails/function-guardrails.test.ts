@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { TaskOutput, type Guardrail, type GuardrailResult } from '../../src/index.js';
-import { lastMessage, oneTaskCrew } from '../helpers/human-fixtures.js';
+import { Crew, Task, TaskOutput, type Guardrail, type GuardrailResult } from '../../src/index.js';
+import { lastMessage, oneTaskCrew, writer } from '../helpers/human-fixtures.js';
 
 const article = z.object({ title: z.string(), words: z.number() });
 
@@ -93,6 +93,50 @@ describe('function guardrails', () => {
       expect(output.tasksOutput[0].parsed).toEqual({ title: 'BREAD', words: 2 });
       expect(output.json).toEqual({ title: 'BREAD', words: 2 });
       expect(JSON.parse(output.raw)).toEqual({ title: 'BREAD', words: 2 });
+    });
+
+    it("types a structured task's guardrails by the schema, as its callback", async () => {
+      const { agent } = writer([answer]);
+      const counted: Guardrail<z.infer<typeof article>> = (output) =>
+        output.parsed && output.parsed.words > 0 ? [true, output] : [false, 'Count the words'];
+      const task = new Task({
+        id: 'typed',
+        description: 'Write an article',
+        expectedOutput: 'an article',
+        agent,
+        outputSchema: article,
+        guardrail: (output) => {
+          expectTypeOf(output).toEqualTypeOf<TaskOutput<{ title: string; words: number }>>();
+          if (!output.parsed) return [false, 'No article'];
+          // `parsed` is the schema's type: no cast needed.
+          return [true, { ...output.parsed, title: output.parsed.title.toUpperCase() }];
+        },
+        guardrails: [counted, (output) => [true, { ...output.parsed!, words: output.parsed!.words + 1 }]],
+        callback: (output) => {
+          expectTypeOf(output.parsed).toEqualTypeOf<z.infer<typeof article> | undefined>();
+        },
+      });
+      // An untyped guardrail still fits a structured task; without a schema, `parsed` stays unknown.
+      const untyped: Guardrail = (output) => [true, output.raw];
+      new Task({
+        description: 'd',
+        expectedOutput: 'e',
+        outputSchema: article,
+        guardrails: [untyped, 'Be short'],
+      });
+      new Task({
+        description: 'd',
+        expectedOutput: 'e',
+        guardrail: (output) => {
+          // @ts-expect-error: without an outputSchema, parsed is unknown
+          void output.parsed.words;
+          return [true, output];
+        },
+      });
+
+      const output = await new Crew({ agents: [agent], tasks: [task] }).kickoff();
+      expect(output.tasksOutput[0].parsed).toEqual({ title: 'BREAD', words: 3 });
+      expect(task.output?.parsed?.words).toBe(3);
     });
 
     it('fails the guardrail when its result does not match the schema, and the agent answers again', async () => {

@@ -97,6 +97,7 @@ describe('guardrail retries', () => {
     const error = await crew.kickoff().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(GuardrailError);
+    expect((error as GuardrailError).taskId).toBe(crew.tasks[0].id);
     expect((error as GuardrailError).message).toContain('failed guardrail validation after 2 retries');
     expect((error as GuardrailError).message).toContain('Last error: a rejects three');
     expect(llm.calls).toHaveLength(3);

@@ -214,8 +214,88 @@ describe('the hierarchical process', () => {
     });
     const sent = events.find((e) => e.type === 'delegation.sent');
     const replied = events.find((e) => e.type === 'delegation.replied');
-    expect(sent).toMatchObject({ kind: 'delegate_work', to: 'agent:researcher' });
-    expect(replied).toMatchObject({ kind: 'delegate_work', from: 'Researcher', reply: 'r' });
+    // `to` and `from` are agent ids (agent.id), like every agentId; the coworker's role is `fromRole`.
+    expect(sent).toMatchObject({ kind: 'delegate_work', to: 'researcher' });
+    expect(replied).toMatchObject({
+      kind: 'delegate_work',
+      from: 'researcher',
+      fromRole: 'Researcher',
+      reply: 'r',
+    });
+  });
+
+  it("names the manager and the workers by their agent ids in every event (the manager's for its tasks)", async () => {
+    const managerLlm = new ScriptedLLM(
+      [{ toolCalls: [delegate('Researcher'), ask('Senior Writer')] }, 'done'],
+      {
+        model: 'manager-model',
+      },
+    );
+    const t = team([], ['r'], ['w']);
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ id: 'job', description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerAgent: new Agent({ id: 'boss', role: 'Boss', goal: 'Lead', backstory: 'b', llm: managerLlm }),
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+
+    const started = events.find((e) => e.type === 'task.started');
+    expect(started).toMatchObject({ taskId: 'job', agentId: 'boss' });
+    const requests = events.filter((e) => e.type === 'llm.request');
+    expect(requests.map((e) => [e.model, e.agentId])).toEqual(
+      expect.arrayContaining([
+        ['manager-model', 'boss'],
+        ['researcher-model', 'researcher'],
+        ['writer-model', 'writer'],
+      ]),
+    );
+    const sent = events.filter((e) => e.type === 'delegation.sent');
+    expect(sent.map((e) => [e.agentId, e.kind, e.to])).toEqual([
+      ['boss', 'delegate_work', 'researcher'],
+      ['boss', 'ask_question', 'writer'],
+    ]);
+    const replied = events.filter((e) => e.type === 'delegation.replied');
+    expect(replied.map((e) => [e.agentId, e.from, e.fromRole, e.reply]).sort()).toEqual([
+      ['boss', 'researcher', 'Researcher', 'r'],
+      ['boss', 'writer', 'Senior Writer', 'w'],
+    ]);
+    // Every agent field names one of the crew's agents by id.
+    const ids = new Set(['boss', 'researcher', 'writer']);
+    for (const e of events) {
+      for (const field of ['agentId', 'to', 'from'] as const) {
+        if (field in e) expect(ids).toContain((e as unknown as Record<string, unknown>)[field]);
+      }
+    }
+  });
+
+  it('names the worker in delegation.replied when its work failed', async () => {
+    const worker = new Agent({
+      id: 'researcher',
+      role: 'Researcher',
+      goal: 'Find facts',
+      backstory: 'Curious.',
+      maxRetryLimit: 0,
+      llm: new ScriptedLLM([new Error('worker model down')]),
+    });
+    const crew = new Crew({
+      agents: [worker],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: new ScriptedLLM([{ toolCalls: [delegate('Researcher')] }, 'done without help']),
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+
+    const replied = events.find((e) => e.type === 'delegation.replied');
+    expect(replied).toMatchObject({ kind: 'delegate_work', from: 'researcher', fromRole: 'Researcher' });
+    expect(replied?.type === 'delegation.replied' && replied.reply).toContain('worker model down');
+    expect(events.at(-1)).toMatchObject({ type: 'crew.completed', output: { raw: 'done without help' } });
   });
 
   it('can be kicked off twice, at the same time', async () => {
@@ -310,6 +390,52 @@ describe('delegation in a sequential crew', () => {
     expect(trace).toEqual(['agent:lead -> agent:helper']);
     // The delegated worker never delegates back up its chain: it gets no delegation tools.
     expect(helperLlm.calls[0].tools).toBeUndefined();
+  });
+
+  it('streams the delegation between agents by their ids', async () => {
+    const lead = new Agent({
+      id: 'lead',
+      role: 'Lead',
+      goal: 'g',
+      backstory: 'b',
+      allowDelegation: true,
+      llm: new ScriptedLLM([{ toolCalls: [ask('Helper', 'Any tips?')] }, 'done with help']),
+    });
+    const helper = new Agent({
+      id: 'helper',
+      role: 'Helper',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(['a tip']),
+    });
+    const crew = new Crew({
+      agents: [lead, helper],
+      tasks: [new Task({ id: 'lead-it', description: 'Lead it', expectedOutput: 'x', agent: lead })],
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+
+    expect(events.find((e) => e.type === 'task.started')).toMatchObject({
+      taskId: 'lead-it',
+      agentId: 'lead',
+    });
+    expect(events.find((e) => e.type === 'delegation.sent')).toMatchObject({
+      agentId: 'lead',
+      taskId: 'lead-it',
+      kind: 'ask_question',
+      to: 'helper',
+    });
+    expect(events.find((e) => e.type === 'delegation.replied')).toMatchObject({
+      agentId: 'lead',
+      taskId: 'lead-it',
+      from: 'helper',
+      fromRole: 'Helper',
+      reply: 'a tip',
+    });
+    const helperRequest = events.find((e) => e.type === 'llm.request' && e.agentId === 'helper');
+    expect(helperRequest).toBeDefined();
   });
 
   it('gives no delegation tools when the crew has a single agent', async () => {

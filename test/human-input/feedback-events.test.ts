@@ -125,6 +125,52 @@ describe('human input driven by human.feedback events', () => {
     expect(actor.getSnapshot().output?.tasksOutput.map((t) => t.raw)).toEqual(['A2', 'B1']);
   });
 
+  // A JS client's typo (`text` for `feedback`) or a non-string must not pass for an empty answer, which
+  // approves: like Ctrl+D at the terminal, nothing is taken for an approval by accident.
+  it.each([
+    ['a `text` field instead of `feedback`', { text: 'Say Hello instead' }],
+    ['a number', { feedback: 42 }],
+    ['null', { feedback: null }],
+  ])('ignores a human.feedback event whose feedback is %s: no approval, no revision', async (_, body) => {
+    const { crew, llm } = oneTaskCrew(['Hi', 'Hello'], { humanInput: true });
+    const actor = start(crew.createActor());
+    await until(() => waiting(actor, 'draft'), 'the task to wait for a person');
+
+    actor.send({ type: 'human.feedback', taskId: 'draft', ...body } as never);
+    actor.send({ type: 'human.feedback', ...body } as never);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waiting(actor, 'draft')).toBe(true);
+    expect(finished(actor)).toBe(false);
+    expect(llm.calls).toHaveLength(1);
+
+    // The task still takes real feedback afterwards.
+    actor.send({ type: 'human.feedback', taskId: 'draft', feedback: 'Say Hello instead' });
+    await until(() => llm.calls.length === 2 && waiting(actor, 'draft'), 'the second round');
+    actor.send({ type: 'human.feedback', taskId: 'draft', feedback: '' });
+    await until(() => finished(actor), 'the run to finish');
+    expect(actor.getSnapshot().output?.raw).toBe('Hello');
+  });
+
+  it('does not queue a human.feedback event without a string feedback sent before the task waits', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { crew, llm } = oneTaskCrew([async (_: LLMRequest) => (await gate, 'Hi')], { humanInput: true });
+    const actor = start(crew.createActor());
+    await until(() => llm.calls.length === 1, 'the first model call');
+
+    actor.send({ type: 'human.feedback', taskId: 'draft', text: 'fine' } as never);
+    release();
+    await until(() => waiting(actor, 'draft'), 'the task to wait for a person');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waiting(actor, 'draft')).toBe(true);
+    const task = taskOf(actor, 'draft')?.getSnapshot() as { context: { pendingFeedback: string[] } };
+    expect(task.context.pendingFeedback).toEqual([]);
+
+    actor.send({ type: 'human.feedback', taskId: 'draft', feedback: '' });
+    await until(() => finished(actor), 'the run to finish');
+    expect(actor.getSnapshot().output?.raw).toBe('Hi');
+  });
+
   it('does not keep feedback without a taskId for a task that is not waiting yet', async () => {
     const { agent } = writer(['one', 'two']);
     const crew = new Crew({

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   Crew,
   CrewValidationError,
+  MemoryCheckpointStore,
   Task,
   TaskExecutionError,
   TaskOutput,
@@ -17,6 +18,7 @@ import {
   withoutTerminal,
   writer,
 } from '../helpers/human-fixtures.js';
+import type { ScriptedReply } from '../../src/testing/index.js';
 
 /** A human who answers from a list, recording what they were shown. */
 function person(...answers: string[]) {
@@ -206,5 +208,51 @@ describe('human input without a handler', () => {
     expect(error).toMatchObject({ code: 'human_input_unavailable' });
     expect((error as Error).message).toContain("'review me'");
     expect(llm.calls).toHaveLength(0);
+  });
+
+  /** A reviewed task, then a plain one, run once with a handler into `store`. */
+  async function reviewedRun(store: MemoryCheckpointStore, secondTask: ScriptedReply) {
+    const { llm, agent } = writer(['slogan', secondTask]);
+    const tasks = [
+      new Task({ id: 'review', description: 'Slogan', expectedOutput: 's', agent, humanInput: true }),
+      new Task({ id: 'post', description: 'Post it', expectedOutput: 'p', agent }),
+    ];
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store, humanInput: () => '' });
+    const run = await crew.kickoff(undefined, { runId: 'r1' }).catch((e: unknown) => e);
+    // The same crew rebuilt without a handler, as a new process (CI, a server) would.
+    const again = writer(['posted']);
+    const rebuilt = [
+      new Task({
+        id: 'review',
+        description: 'Slogan',
+        expectedOutput: 's',
+        agent: again.agent,
+        humanInput: true,
+      }),
+      new Task({ id: 'post', description: 'Post it', expectedOutput: 'p', agent: again.agent }),
+    ];
+    return { run, llm, again, crew: new Crew({ agents: [again.agent], tasks: rebuilt, checkpoint: store }) };
+  }
+
+  it('fails fast in replay from a task that needs a person, instead of waiting forever', async () => {
+    const { crew, again } = await reviewedRun(new MemoryCheckpointStore(), 'posted');
+    const error = await crew.replay('review').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CrewValidationError);
+    expect(error).toMatchObject({ code: 'human_input_unavailable' });
+    expect(again.llm.calls).toHaveLength(0);
+  });
+
+  it('replays and resumes past a review that is already done, with no handler', async () => {
+    const store = new MemoryCheckpointStore();
+    const { run, crew, again } = await reviewedRun(store, () => {
+      throw new Error('post failed');
+    });
+    expect(run).toBeInstanceOf(TaskExecutionError);
+
+    expect((await crew.resume('r1')).raw).toBe('posted');
+    expect(again.llm.calls).toHaveLength(1);
+    const replayed = await reviewedRun(new MemoryCheckpointStore(), 'posted');
+    expect((await replayed.crew.replay('post')).raw).toBe('posted');
   });
 });

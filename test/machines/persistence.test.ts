@@ -78,7 +78,7 @@ describe('actors of a running crew', () => {
     expect(managed.system.get('manager')).toBeDefined();
     expect(managed.system.get(`agent:${researcher.id}`)).toBeDefined();
     managed.stop();
-    // A stopped actor of crew.createActor() leaves its run registered (see the report).
+    // Stopping releases the run; unregistering it again after the test is harmless.
     runIds.push(managed.getSnapshot().context.runId);
   });
 });
@@ -126,8 +126,9 @@ describe('a persisted snapshot taken mid-run', () => {
     unregisterRun(runId);
     const second = buildCrew([], ['draft about bees', 'polished article']);
     expect(second.tasks.map((t) => t.id)).toEqual(first.tasks.map((t) => t.id));
-    // No public API registers a restored run's environment yet: crew.createActor() with the run's id
-    // registers it (and gives the crew input), and its own actor is left unstarted.
+    // Restored with XState's own createActor, to pin that the persisted snapshot alone is enough
+    // (crew.resumeActor is the public way): crew.createActor() with the run's id registers the run's
+    // environment and gives the crew input; its own actor is left unstarted.
     const registration = second.crew.createActor(inputs, { runId });
     const restored = createActor(second.crew.machine, {
       snapshot: saved as unknown as Snapshot<unknown>,

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Agent, Crew, Task, tool } from '../src/index.js';
+import { ScriptedLLM } from '../src/testing/index.js';
+
+const lookup = tool({
+  name: 'lookup',
+  description: 'Look a fact up',
+  schema: z.object({ topic: z.string() }),
+  execute: ({ topic }) => `facts about ${topic}`,
+});
+
+let logged: string[] = [];
+const original = process.stderr.write.bind(process.stderr);
+beforeEach(() => {
+  logged = [];
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    logged.push(String(chunk)),
+    true
+  )) as typeof process.stderr.write;
+});
+afterEach(() => {
+  process.stderr.write = original;
+});
+
+/** A researcher that looks a fact up, delegates a check to the writer, then answers; the writer writes. */
+function crewOf(options: { crewVerbose?: boolean; researcherVerbose?: boolean } = {}) {
+  const researcher = new Agent({
+    id: 'researcher',
+    role: 'Researcher',
+    goal: 'Find facts',
+    backstory: 'Curious.',
+    tools: [lookup],
+    allowDelegation: true,
+    verbose: options.researcherVerbose ?? false,
+    llm: new ScriptedLLM([
+      { toolCalls: [{ name: 'lookup', arguments: { topic: 'tides' } }] },
+      {
+        toolCalls: [
+          {
+            name: 'delegate_work',
+            arguments: { task: 'Check the facts', context: 'About tides', coworker: 'Writer' },
+          },
+        ],
+      },
+      'Tides come twice a day.',
+    ]),
+  });
+  const writer = new Agent({
+    id: 'writer',
+    role: 'Writer',
+    goal: 'Write',
+    backstory: 'Clear.',
+    llm: new ScriptedLLM(['WRITER-CHECKED', 'WRITER-ARTICLE']),
+  });
+  return new Crew({
+    agents: [researcher, writer],
+    tasks: [
+      new Task({
+        name: 'Research',
+        description: 'Research tides',
+        expectedOutput: 'facts',
+        agent: researcher,
+      }),
+      new Task({ name: 'Write', description: 'Write about tides', expectedOutput: 'article', agent: writer }),
+    ],
+    verbose: options.crewVerbose ?? false,
+  });
+}
+
+const lines = () => logged.join('').split('\n').filter(Boolean);
+
+describe('Agent verbose', () => {
+  it("prints that agent's own steps when the crew is not verbose", async () => {
+    const output = await crewOf({ researcherVerbose: true }).kickoff();
+    expect(output.raw).toBe('WRITER-ARTICLE');
+    expect(lines()).toEqual([
+      "  ▶ task 'Research' started (researcher)",
+      '    ⚙ lookup({"topic":"tides"})',
+      '    ↳ lookup: facts about tides',
+      expect.stringMatching(/^ {4}⚙ delegate_work\(.*Check the facts/),
+      '    → delegate_work to writer: Check the facts',
+      '    ← writer answered',
+      '    💬 researcher: Tides come twice a day.',
+    ]);
+  });
+
+  it('prints nothing when neither the crew nor any agent is verbose', async () => {
+    await crewOf().kickoff();
+    expect(logged).toEqual([]);
+  });
+
+  it('adds no line to a verbose crew, which prints every agent', async () => {
+    await crewOf({ crewVerbose: true, researcherVerbose: true }).kickoff();
+    const all = lines();
+    expect(all.filter((l) => l.includes('⚙ lookup'))).toHaveLength(1);
+    expect(all.filter((l) => l.includes('💬 researcher'))).toHaveLength(1);
+    expect(all).toContain('    💬 writer: WRITER-ARTICLE');
+    expect(all).toContain("  ✓ task 'Write' done");
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
