@@ -1,5 +1,5 @@
 // Shared pieces of statecrew's benchmark: zero-latency models, the 3 × 3 crew, statistics, GC.
-import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../../src/index.js';
+import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from './statecrew.js';
 
 export const ANSWER = 'ok';
 const USAGE = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };

@@ -1,6 +1,6 @@
 // The loopback fake OpenAI server in its own process, so its CPU is not charged to the client being
 // measured. Prints `@@URL <url>` when listening; exits when stdin closes (its parent went away).
-import { startFakeOpenAI } from '../../src/testing/index.js';
+import { startFakeOpenAI } from './statecrew.js';
 
 const server = await startFakeOpenAI({
   handler: (request) => {

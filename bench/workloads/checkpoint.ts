@@ -12,7 +12,7 @@ import {
   MemoryCheckpointStore,
   type Checkpoint,
   type CheckpointStore,
-} from '../../src/index.js';
+} from '../lib/statecrew.js';
 import { argValue, buildCrew, report, round } from '../lib/common.js';
 import { measureSequential } from './sequential.js';
 

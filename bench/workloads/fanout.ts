@@ -2,7 +2,7 @@
 // end with more than one async task) whose model answers at once. Wall time of the kickoff vs the
 // 50 ms ideal; also when the last async task completed.
 import { pathToFileURL } from 'node:url';
-import { Agent, Crew, Task } from '../../src/index.js';
+import { Agent, Crew, Task } from '../lib/statecrew.js';
 import { ANSWER, argValue, median, now, report, round, settle, SlowLLM, ZeroLLM } from '../lib/common.js';
 
 const LATENCY_MS = 50;

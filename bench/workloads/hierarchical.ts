@@ -2,7 +2,7 @@
 // then answers (3 model calls per task: manager → delegate_work, worker, manager → final answer).
 // All models answer at once; overhead per task = (kickoff wall − 3 bare model calls) / tasks.
 import { pathToFileURL } from 'node:url';
-import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../../src/index.js';
+import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../lib/statecrew.js';
 import { argValue, makeAgents, report } from '../lib/common.js';
 import { measureSequential } from './sequential.js';
 

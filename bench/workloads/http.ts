@@ -4,7 +4,7 @@
 // openai client is built once on both sides. Overhead per task = (crew wall − bare loop wall) / tasks.
 import OpenAI from 'openai';
 import { pathToFileURL } from 'node:url';
-import { OpenAILLM, type LLM, type LLMRequest } from '../../src/index.js';
+import { OpenAILLM, type LLM, type LLMRequest } from '../lib/statecrew.js';
 import { toChatParams } from '../../src/llm/openai-mapping.js';
 import { ANSWER, argValue, buildCrew, median, minOf, now, report, round, settle } from '../lib/common.js';
 import { startServerProcess } from '../lib/server-process.js';

@@ -7,7 +7,7 @@
 // kickoff (crews built), over the task count, after forced GCs. Live bytes per task = heap when the
 // last task completes (every actor still alive) − heap before, over the task count.
 import { pathToFileURL } from 'node:url';
-import type { CrewOutput } from '../../src/index.js';
+import type { CrewOutput } from '../lib/statecrew.js';
 import { argValue, buildCrew, hasGc, now, report, round, settledHeap } from '../lib/common.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -2,7 +2,7 @@
 // crew per run (as an app would build one per request). Overhead per task = (wall time of the kickoffs
 // − wall time of the same number of model calls made without the runtime, in the same process) / tasks.
 import { pathToFileURL } from 'node:url';
-import type { Crew } from '../../src/index.js';
+import type { Crew } from '../lib/statecrew.js';
 import {
   ANSWER,
   argValue,
