@@ -46,11 +46,43 @@ export function toOpenAITools(tools: ToolDefinition[]): ToolParam[] {
 }
 
 const formatCache = new WeakMap<z.ZodType, Map<string, ResponseFormat>>();
+const rootIsObject = new WeakMap<z.ZodType, boolean>();
+
+/** The property a schema whose root is not an object travels under (OpenAI needs an object root). */
+export const WRAPPED_KEY = 'value';
+
+/**
+ * OpenAI's structured outputs take only an object at the root of the schema: an array, a string or a
+ * union is asked for as `{ value: … }` (see `unwrapContent` for the way back).
+ */
+export function wrapsRoot(schema: z.ZodType): boolean {
+  let isObject = rootIsObject.get(schema);
+  if (isObject === undefined) {
+    const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: unknown };
+    isObject = root.type === 'object';
+    rootIsObject.set(schema, isObject);
+  }
+  return !isObject;
+}
+
+/** The answer to a wrapped schema, as the task's schema expects it: `value`'s JSON; else as it came. */
+export function unwrapContent(content: string | null): string | null {
+  if (content === null) return content;
+  try {
+    const parsed: unknown = JSON.parse(content);
+    if (parsed && typeof parsed === 'object' && WRAPPED_KEY in parsed) {
+      return JSON.stringify((parsed as Record<string, unknown>)[WRAPPED_KEY]);
+    }
+  } catch {
+    // Not JSON (a refusal, a broken answer): the task's parse reports it.
+  }
+  return content;
+}
 
 /**
  * Strict structured outputs when OpenAI's converter accepts the schema; otherwise (optional fields,
- * records, non-object roots, transforms…) a plain JSON Schema without `strict`, so the model still
- * sees the shape and the caller's zod parse stays the judge.
+ * records, transforms…) a plain JSON Schema without `strict`, so the model still sees the shape and the
+ * caller's zod parse stays the judge. A schema whose root is not an object is wrapped (`wrapsRoot`).
  */
 export function toResponseFormat(format: NonNullable<LLMRequest['responseFormat']>): ResponseFormat {
   const name = format.name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'output';
@@ -62,7 +94,8 @@ export function toResponseFormat(format: NonNullable<LLMRequest['responseFormat'
   return cached;
 }
 
-function convert(schema: z.ZodType, name: string): ResponseFormat {
+function convert(original: z.ZodType, name: string): ResponseFormat {
+  const schema = wrapsRoot(original) ? z.object({ [WRAPPED_KEY]: original }) : original;
   try {
     const strict = zodResponseFormat(schema, name);
     return { type: 'json_schema', json_schema: { ...strict.json_schema } };

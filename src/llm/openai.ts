@@ -3,7 +3,7 @@ import { LLMError } from '../errors.js';
 import { abortError, raceAbort } from './abort.js';
 import { IdleTimer } from './idle-timer.js';
 import { toLLMError, type ErrorContext } from './openai-errors.js';
-import { fromCompletion, toChatParams } from './openai-mapping.js';
+import { fromCompletion, toChatParams, unwrapContent, wrapsRoot } from './openai-mapping.js';
 import { readChatStream } from './openai-stream.js';
 import { Redactor } from './redact.js';
 import type { LLM, LLMRequest, LLMResponse } from './types.js';
@@ -81,7 +81,10 @@ export class OpenAILLM implements LLM {
         : this.#plain(client, request, internal.signal, idle);
       const response = await raceAbort(work, signal);
       if (ctx.idleTimedOut) throw new Error('the response stopped arriving');
-      return response;
+      const format = request.responseFormat;
+      return format && wrapsRoot(format.schema)
+        ? { ...response, content: unwrapContent(response.content) }
+        : response;
     } catch (error) {
       throw toLLMError(error, ctx);
     } finally {

@@ -145,6 +145,24 @@ describe('OpenAILLM request mapping', () => {
     expect(schema.parse(JSON.parse(response.content!))).toEqual({ title: 'A', score: 3 });
   });
 
+  it('should ask for a schema whose root is not an object as { value } and answer with the value', async () => {
+    const schema = z.array(z.object({ title: z.string() }));
+    const { server, llm } = await setup({ script: ['{"value":[{"title":"A"},{"title":"B"}]}'] });
+
+    const response = await llm.call(ask('List', { responseFormat: { name: 'task_output', schema } }));
+
+    const format = server.requests[0]!.body.response_format as {
+      json_schema: { strict: boolean; schema: Record<string, unknown> };
+    };
+    expect(format.json_schema.schema).toMatchObject({
+      type: 'object',
+      required: ['value'],
+      properties: { value: { type: 'array' } },
+    });
+    expect(format.json_schema.strict).toBe(true);
+    expect(schema.parse(JSON.parse(response.content!))).toEqual([{ title: 'A' }, { title: 'B' }]);
+  });
+
   it('should fall back to a non-strict JSON schema when strict mode cannot express the schema', async () => {
     const schema = z.object({ title: z.string(), note: z.string().optional() });
     const { server, llm } = await setup({ script: ['{"title":"A"}'] });
