@@ -78,8 +78,8 @@ function replyOf(outcome: JobOutcome, agentId: string): CoworkerReply {
   return { type: 'agent.failed', requestId, kind, askingTask, error, usage, agentId };
 }
 
-/** The id of the agent behind a worker's systemId (`agent:<id>`). */
-function agentIdOf(systemId: string): string {
+/** The id of the agent behind a worker's systemId (`agent:<id>`); any other systemId as it is. */
+export function agentIdOf(systemId: string): string {
   return systemId.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
 }
 

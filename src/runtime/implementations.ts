@@ -6,7 +6,7 @@ import {
   type ModelCallInput,
   type ToolRunInput,
 } from '../../machines/agent-job.machine.js';
-import { agentMachine, managerMachine } from '../../machines/agent.machine.js';
+import { agentIdOf, agentMachine, managerMachine } from '../../machines/agent.machine.js';
 import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machine.js';
 import { sequentialCrewMachine } from '../../machines/sequential-crew.machine.js';
 import { taskBatchMachine } from '../../machines/task-batch.machine.js';
@@ -98,7 +98,7 @@ const job = agentJobMachine.provide({
           taskId: context.request.taskId,
           kind: d.kind,
           requestId: `${context.request.requestId}/${d.callId}`,
-          to: agentIdOf(env, d.to),
+          to: eventAgentId(env, d.to),
           request: d.request,
         });
       }
@@ -223,10 +223,9 @@ const task = taskMachine.provide({
 });
 
 /** The id of the agent behind an actor's systemId (`agent:<id>`, or `manager`), as events name agents. */
-function agentIdOf(env: RunEnv, systemId: string): string {
-  if (systemId.startsWith('agent:')) return systemId.slice('agent:'.length);
+function eventAgentId(env: RunEnv, systemId: string): string {
   for (const agent of env.agents.values()) if (agent.systemId === systemId) return agent.id;
-  return systemId;
+  return agentIdOf(systemId);
 }
 
 function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEnv['emit']>[0]) {
