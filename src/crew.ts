@@ -163,19 +163,46 @@ export class Crew {
         );
       }
     }
-    const { concurrency = 1, runId: _ignored, ...kickoffOptions } = options;
+    const { concurrency = 1, runId: _ignored, signal: outer, ...kickoffOptions } = options;
+    if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
+      throw new CrewValidationError(
+        'invalid_option',
+        `kickoffForEach: concurrency must be an integer ≥ 1 or Infinity (got ${String(concurrency)})`,
+      );
+    }
+    // The first failure stops the other runs (nothing is left running when this rejects, SPEC §9).
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
     const outputs: CrewOutput[] = new Array(inputsList.length);
     let total = emptyUsage();
+    // Every run's usage counts, a failed one's too.
+    const sink = () => this.#sink(undefined, (usage) => (total = addUsage(total, usage)));
+    let failure: { error: unknown } | undefined;
     let next = 0;
     const worker = async () => {
-      while (next < inputsList.length) {
+      while (next < inputsList.length && !failure) {
         const i = next++;
-        outputs[i] = await this.#run(inputsList[i], kickoffOptions, this.#sink());
-        total = addUsage(total, outputs[i].tokenUsage);
+        try {
+          outputs[i] = await this.#run(
+            inputsList[i],
+            { ...kickoffOptions, signal: controller.signal },
+            sink(),
+          );
+        } catch (error) {
+          failure ??= { error };
+          controller.abort();
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputsList.length)) }, worker));
-    this.usageMetrics = total;
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, inputsList.length) }, worker));
+    } finally {
+      outer?.removeEventListener('abort', forward);
+      this.usageMetrics = total;
+    }
+    if (failure) throw failure.error;
     return outputs;
   }
 
@@ -185,7 +212,8 @@ export class Crew {
       const controller = new AbortController();
       const outer = options.signal;
       const forward = () => controller.abort(outer?.reason);
-      outer?.addEventListener('abort', forward, { once: true });
+      if (outer?.aborted) forward();
+      else outer?.addEventListener('abort', forward, { once: true });
       const sink = this.#sink((event) => subscriber.next(event));
       const runId = options.runId ?? newRunId();
       this.#run(inputs, { ...options, runId, signal: controller.signal }, sink).then(
@@ -340,10 +368,10 @@ export class Crew {
     });
     try {
       const output = await run.result;
-      this.usageMetrics = output.tokenUsage;
+      sink.reportUsage(output.tokenUsage);
       return output;
     } catch (error) {
-      this.usageMetrics = run.usage();
+      sink.reportUsage(run.usage());
       throw error;
     }
   }
@@ -406,13 +434,18 @@ export class Crew {
     }
   }
 
-  #sink(listener?: (event: CrewEvent) => void): Sink {
+  /** Where one run's events go, and its usage (by default `crew.usageMetrics`). */
+  #sink(
+    listener?: (event: CrewEvent) => void,
+    reportUsage: (usage: UsageMetrics) => void = (usage) => (this.usageMetrics = usage),
+  ): Sink {
     const verbose = consoleProgress({
       verbose: this.#definition.verbose,
       agents: crewAgents(this.#definition),
     });
     return {
       startedRun: false,
+      reportUsage,
       observed: Boolean(listener || verbose),
       emit(event) {
         verbose?.(event);
@@ -424,6 +457,7 @@ export class Crew {
 
 interface Sink extends EventSink {
   startedRun: boolean;
+  reportUsage(usage: UsageMetrics): void;
 }
 
 function checkInputs(inputs: Inputs | undefined): Inputs {

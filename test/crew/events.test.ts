@@ -1,8 +1,10 @@
+import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ConditionalTask,
   Crew,
+  CrewAbortedError,
   CrewOutput,
   InterpolationError,
   Task,
@@ -201,6 +203,24 @@ describe('crew.stream()', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ type: 'crew.failed', runId: expect.any(String) });
     expect((seen[0] as Extract<CrewEvent, { type: 'crew.failed' }>).error).toBeInstanceOf(InterpolationError);
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('ends with crew.failed (CrewAbortedError) and makes no model call for an already aborted signal', async () => {
+    const { agent, llm } = scriptedAgent('Worker', ['never']);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Slow', expectedOutput: 'x', agent })],
+    });
+
+    const events = await firstValueFrom(
+      crew.stream(undefined, { signal: AbortSignal.abort() }).pipe(toArray()),
+    );
+
+    expect(events.at(-1)).toMatchObject({ type: 'crew.failed' });
+    expect((events.at(-1) as Extract<CrewEvent, { type: 'crew.failed' }>).error).toBeInstanceOf(
+      CrewAbortedError,
+    );
     expect(llm.calls).toHaveLength(0);
   });
 

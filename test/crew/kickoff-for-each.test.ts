@@ -81,6 +81,44 @@ describe('kickoffForEach', () => {
     });
   });
 
+  it('stops the other runs when one fails, rejects with that error, and counts every run in usageMetrics', async () => {
+    const seen: AbortSignal[] = [];
+    const llm = replyingLLM((request) => {
+      const topic = /Research (\w+)/.exec(taskPrompt(request))?.[1] ?? '?';
+      if (topic === 'ants') return 'about ants';
+      // bees fails a few event-loop turns later, once ants' run has finished.
+      if (topic === 'bees')
+        return flush().then(() => {
+          throw new Error('model down for bees');
+        });
+      seen.push(request.signal!);
+      return new Promise<string>(() => {});
+    });
+    const agent = new Agent({ role: 'Researcher', goal: 'g', backstory: 'b', llm, maxRetryLimit: 0 });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Research {topic}', expectedOutput: 'x', agent })],
+    });
+    const inputs = ['cats', 'ants', 'dogs', 'bees', 'eels', 'fish'].map((topic) => ({ topic }));
+
+    const error = await crew.kickoffForEach(inputs, { concurrency: 4 }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toContain('model down for bees');
+    // cats, dogs and eels (started when ants was done) were waiting on the model: aborted; fish never started.
+    expect(seen).toHaveLength(3);
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
+    expect(llm.calls.map((c) => /Research (\w+)/.exec(taskPrompt(c))?.[1])).not.toContain('fish');
+    expect(crew.usageMetrics.successfulRequests).toBe(1);
+  });
+
+  it.each([Number.NaN, 0, 1.5, -1])('refuses concurrency %s before anything runs', async (concurrency) => {
+    const { crew, llm } = topicCrew(false);
+    await expect(crew.kickoffForEach([{ topic: 'ants' }], { concurrency })).rejects.toMatchObject({
+      code: 'invalid_option',
+    });
+    expect(llm.calls).toHaveLength(0);
+  });
+
   it('returns [] for []', async () => {
     const { crew, llm } = topicCrew(false);
 
