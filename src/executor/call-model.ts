@@ -93,6 +93,8 @@ async function send(
   signal: AbortSignal,
 ): Promise<LLMResponse> {
   const base = eventBase(env, agent, input);
+  // The event says the request starts: it comes once the rate limiter has let it through.
+  await agent.limiter?.acquire(signal);
   if (env.observed) {
     env.emit({
       type: 'llm.request',
@@ -102,7 +104,6 @@ async function send(
       toolNames: (request.tools ?? []).map((t) => t.name),
     });
   }
-  await agent.limiter?.acquire(signal);
   const onDelta = env.observed
     ? (delta: string) => env.emit({ type: 'llm.delta', ...base, delta })
     : undefined;

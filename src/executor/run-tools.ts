@@ -13,7 +13,7 @@ import {
 } from './delegation.js';
 import { jobTools } from './job-tools.js';
 import { notifyStep } from './steps.js';
-import { canonicalJson } from './tool-cache.js';
+import { cacheArguments, canonicalJson, type ToolCache } from './tool-cache.js';
 
 export const REPEATED_CALL_MESSAGE =
   "I tried reusing the same input, I must stop using this action input. I'll try something else instead.";
@@ -21,7 +21,11 @@ export const REPEATED_CALL_MESSAGE =
 type Plan =
   | { kind: 'answer'; text: string; isError: boolean; repeated?: true }
   | { kind: 'dispatch'; dispatch: Dispatch }
-  | { kind: 'run'; tool: Tool; args: unknown };
+  /**
+   * `args` are what the tool receives (the schema's output); `cacheArgs` what the crew's cache keys the call
+   * on (absent without a cache); `hit` a cached result, given instead of running the tool.
+   */
+  | { kind: 'run'; tool: Tool; args: unknown; cacheArgs?: unknown; hit?: string };
 
 interface Outcome {
   text: string;
@@ -31,7 +35,7 @@ interface Outcome {
 
 /**
  * Runs the tool calls of one model response (SPEC §4.2). Calls are checked in order (unknown tool,
- * bad arguments, a repeat of the call just before, usage limits), then the runnable ones run
+ * bad arguments, a repeat of the call just before, the cache, usage limits), then the runnable ones run
  * concurrently. Delegations are not run here: they come back as dispatches the job sends as events.
  */
 export async function runTools(input: ToolRunInput, signal: AbortSignal): Promise<ToolRound> {
@@ -44,7 +48,7 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   // Within the batch, a call planned to run is "the call just before" the next one.
   let previous = input.lastCall;
   const plans = input.calls.map((call, i) => {
-    const plan = planCall(call, byName, coworkers, usageCounts, keys[i] === previous);
+    const plan = planCall(call, byName, coworkers, usageCounts, keys[i] === previous, env.cache);
     previous = plan.kind === 'answer' && !plan.repeated ? undefined : keys[i];
     return plan;
   });
@@ -93,6 +97,7 @@ function planCall(
   coworkers: RunAgent[] | null,
   usageCounts: Record<string, number>,
   repeated: boolean,
+  cache: ToolCache | undefined,
 ): Plan {
   if (coworkers && isDelegationTool(call.name)) return planDelegation(call, coworkers);
   const tool = byName.get(call.name);
@@ -108,6 +113,10 @@ function planCall(
   const args = parseArguments(call, tool);
   if (!args.ok) return { kind: 'answer', text: args.error, isError: true };
   if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true, repeated: true };
+  // As in crewAI, the cache is read before the usage limit: a hit runs nothing, so it uses nothing up.
+  const cacheArgs = cache ? cacheArguments(args.raw, args.value, tool.schema) : undefined;
+  const hit = cache ? cache.get(tool.name, cacheArgs) : undefined;
+  if (hit !== undefined) return { kind: 'run', tool, args: args.value, hit };
   const used = usageCounts[tool.name] ?? 0;
   if (tool.maxUsageCount !== undefined && used >= tool.maxUsageCount) {
     return {
@@ -117,13 +126,13 @@ function planCall(
     };
   }
   usageCounts[tool.name] = used + 1;
-  return { kind: 'run', tool, args: args.value };
+  return { kind: 'run', tool, args: args.value, cacheArgs };
 }
 
 function parseArguments(
   call: ToolCall,
   tool: Tool,
-): { ok: true; value: unknown } | { ok: false; error: string } {
+): { ok: true; value: unknown; raw: unknown } | { ok: false; error: string } {
   let json: unknown;
   try {
     json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
@@ -138,7 +147,7 @@ function parseArguments(
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     return { ok: false, error: `Invalid arguments for tool '${call.name}': ${issues}` };
   }
-  return { ok: true, value: parsed.data };
+  return { ok: true, value: parsed.data, raw: json };
 }
 
 function planDelegation(call: ToolCall, coworkers: RunAgent[]): Plan {
@@ -185,22 +194,32 @@ async function settle(
 ): Promise<Outcome | null> {
   if (plan.kind === 'dispatch') return null;
   if (plan.kind === 'answer') return { text: plan.text, isError: plan.isError, cached: false };
-  const cached = env.cache?.get(plan.tool.name, plan.args);
-  if (cached !== undefined) return { text: cached, isError: false, cached: true };
+  if (plan.hit !== undefined) return { text: plan.hit, isError: false, cached: true };
+  let result: unknown;
+  let text: string;
   try {
     const describe = () =>
       `Agent '${agent.role}' exceeded its maxExecutionTime while running tool '${call.name}'`;
-    const result = await withDeadline(input.deadline, signal, describe, (s) =>
+    result = await withDeadline(input.deadline, signal, describe, (s) =>
       Promise.resolve(plan.tool.execute(plan.args, { signal: s, agent: agent.role, task: input.taskId })),
     );
-    const text = toolResultText(result);
-    if (env.cache && plan.tool.cacheFunction?.(plan.args, result) !== false)
-      env.cache.set(plan.tool.name, plan.args, text);
-    return { text, isError: false, cached: false };
+    text = toolResultText(result);
   } catch (error) {
     if (error instanceof ExecutionTimeoutError || signal.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return { text: `Error executing tool '${call.name}': ${message}`, isError: true, cached: false };
+  }
+  if (env.cache && shouldCache(plan.tool, plan.args, result))
+    env.cache.set(plan.tool.name, plan.cacheArgs, text);
+  return { text, isError: false, cached: false };
+}
+
+/** The tool's `cacheFunction` verdict; one that throws keeps the result out of the cache (the result stands). */
+function shouldCache(tool: Tool, args: unknown, result: unknown): boolean {
+  try {
+    return tool.cacheFunction?.(args, result) !== false;
+  } catch {
+    return false;
   }
 }
 

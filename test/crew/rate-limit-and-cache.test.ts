@@ -46,6 +46,29 @@ describe('maxRpm', () => {
     expect((await run).tasksOutput).toHaveLength(3);
   });
 
+  it('emits llm.request only when the request starts, after its wait for a free slot', async () => {
+    const llm = replyingLLM(() => 'ok');
+    const { agent } = scriptedAgent('Worker', llm);
+    const start = Date.now();
+    const requestedAt: number[] = [];
+    let done = false;
+    new Crew({ agents: [agent], tasks: tasksFor(agent, 2), maxRpm: 1 }).stream().subscribe({
+      next: (event) => {
+        if (event.type === 'llm.request') requestedAt.push(Date.now() - start);
+      },
+      complete: () => (done = true),
+    });
+
+    await until(() => llm.calls.length === 1);
+    await flush();
+    expect(requestedAt).toEqual([0]);
+
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    await until(() => done);
+    expect(llm.calls).toHaveLength(2);
+    expect(requestedAt).toEqual([0, MINUTE]);
+  });
+
   it("uses the agent's own maxRpm over the crew's", async () => {
     const llm = replyingLLM(() => 'ok');
     const { agent } = scriptedAgent('Worker', llm, { maxRpm: 1 });

@@ -11,6 +11,7 @@ import {
   rejectionOf,
   soloCrew,
   streamEvents,
+  textOf,
   toolContents,
   toolMessages,
   until,
@@ -800,6 +801,181 @@ describe("the crew's tool cache", () => {
     expect(runs).toBe(2);
     expect(toolContents(firstLlm.calls[1])[0]).toContain('temporary outage');
     expect(toolContents(secondLlm.calls[1])).toEqual(['ok:x']);
+  });
+
+  /** Two agents calling the same tool, each once with its own arguments, then answering with the result. */
+  function twoCallers(shared: Tool, firstArgs: Record<string, unknown>, secondArgs: Record<string, unknown>) {
+    const agents = [firstArgs, secondArgs].map(
+      (args, i) =>
+        new Agent({
+          role: `Caller ${i + 1}`,
+          goal: 'g',
+          backstory: 'b',
+          llm: new ScriptedLLM([
+            { toolCalls: [call(shared.name, args)] },
+            (request) => textOf(lastMessage(request)),
+          ]),
+          tools: [shared],
+        }),
+    );
+    const tasks = agents.map(
+      (agent, i) => new Task({ description: `call ${i + 1}`, expectedOutput: 'x', agent }),
+    );
+    return new Crew({ agents, tasks, cache: true });
+  }
+
+  it('caches a call whose schema turns an argument into a bigint, as the model sent it', async () => {
+    const seen: bigint[] = [];
+    const item = tool({
+      name: 'item',
+      description: 'an item by id',
+      schema: z.object({ id: z.coerce.bigint() }),
+      execute: ({ id }) => {
+        seen.push(id);
+        return `item ${id}`;
+      },
+    });
+    const output = await twoCallers(item, { id: '5' }, { id: '5' }).kickoff();
+    expect(seen).toEqual([5n]);
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['item 5', 'item 5']);
+  });
+
+  it('keeps apart calls whose arguments a transform turns into Sets', async () => {
+    const seen: string[][] = [];
+    const lookup = tool({
+      name: 'lookup',
+      description: 'items by ids',
+      schema: z.object({ ids: z.array(z.string()).transform((ids) => new Set(ids)) }),
+      execute: ({ ids }) => {
+        seen.push([...ids]);
+        return `items ${[...ids].join(',')}`;
+      },
+    });
+    const output = await twoCallers(lookup, { ids: ['a'] }, { ids: ['b'] }).kickoff();
+    expect(seen).toEqual([['a'], ['b']]);
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['items a', 'items b']);
+  });
+
+  it('keeps array order in the key while ignoring key order, at any depth', async () => {
+    const seen: unknown[] = [];
+    const find = tool({
+      name: 'find',
+      description: 'd',
+      schema: z.object({ where: z.object({ x: z.number(), y: z.number() }), order: z.array(z.number()) }),
+      execute: (args) => {
+        seen.push(args);
+        return `found ${seen.length}`;
+      },
+    });
+    const same = await twoCallers(
+      find,
+      { where: { y: 1, x: 2 }, order: [1, 2] },
+      { order: [1, 2], where: { x: 2, y: 1 } },
+    ).kickoff();
+    expect(same.tasksOutput.map((o) => o.raw)).toEqual(['found 1', 'found 1']);
+    const reordered = await twoCallers(
+      find,
+      { where: { x: 2, y: 1 }, order: [1, 2] },
+      { where: { x: 2, y: 1 }, order: [2, 1] },
+    ).kickoff();
+    expect(reordered.tasksOutput.map((o) => o.raw)).toEqual(['found 2', 'found 3']);
+  });
+
+  it('shares an entry between an omitted argument with a zod default and the same value given explicitly', async () => {
+    const seen: unknown[] = [];
+    const search = tool({
+      name: 'search',
+      description: 'd',
+      schema: z.object({ q: z.string(), limit: z.number().default(3) }),
+      execute: (args) => {
+        seen.push(args);
+        return `results ${seen.length}`;
+      },
+    });
+    const output = await twoCallers(search, { q: 'x' }, { limit: 3, q: 'x' }).kickoff();
+    expect(seen).toEqual([{ q: 'x', limit: 3 }]);
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['results 1', 'results 1']);
+  });
+
+  it('keeps apart an omitted default and an explicit value that the schema turns into other arguments', async () => {
+    const seen: unknown[] = [];
+    const search = tool({
+      name: 'search',
+      description: 'd',
+      // zod 4: the default is used as it is, an explicit value goes through the transform.
+      schema: z.object({
+        q: z.string(),
+        limit: z
+          .number()
+          .transform((n) => n * 2)
+          .default(4),
+      }),
+      execute: (args) => {
+        seen.push(args);
+        return `results ${seen.length}`;
+      },
+    });
+    const output = await twoCallers(search, { q: 'x' }, { q: 'x', limit: 4 }).kickoff();
+    expect(seen).toEqual([
+      { q: 'x', limit: 4 },
+      { q: 'x', limit: 8 },
+    ]);
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['results 1', 'results 2']);
+  });
+
+  it('keeps the result of a tool whose cacheFunction throws, and leaves it out of the cache', async () => {
+    const { crew, search, firstLlm, secondLlm } = twoAgentCrew(true, () => {
+      throw new Error('cacheFunction bug');
+    });
+    const events = await streamEvents(crew);
+    expect(search.seen).toEqual(['octopus', 'octopus']);
+    expect(toolContents(firstLlm.calls[1])).toEqual(['search:octopus']);
+    expect(toolContents(secondLlm.calls[1])).toEqual(['search:octopus']);
+    const results = events.flatMap((e) => (e.type === 'tool.result' ? [[e.isError, e.cached]] : []));
+    expect(results).toEqual([
+      [false, false],
+      [false, false],
+    ]);
+  });
+
+  it('gives a cached result even once maxUsageCount is spent, as crewAI reads the cache first', async () => {
+    const search = recordingTool('search', { maxUsageCount: 1 });
+    const { crew, llm } = soloCrew({
+      script: [
+        { toolCalls: [call('search', { q: 'x' })] },
+        { toolCalls: [call('search', { q: 'y' })] },
+        { toolCalls: [call('search', { q: 'x' })] },
+        'done',
+      ],
+      agent: { tools: [search.tool] },
+      crew: { cache: true },
+    });
+    await crew.kickoff();
+    expect(search.seen).toEqual(['x']);
+    expect(toolContents(llm.calls[3])).toEqual([
+      'search:x',
+      expect.stringContaining('usage limit of 1'),
+      'search:x',
+    ]);
+  });
+
+  it('does not count a cache hit as a use of the tool', async () => {
+    const search = recordingTool('search', { maxUsageCount: 2 });
+    const other = recordingTool('other');
+    const { crew, llm } = soloCrew({
+      script: [
+        { toolCalls: [call('search', { q: 'x' })] },
+        { toolCalls: [call('other', { q: 'between' })] },
+        { toolCalls: [call('search', { q: 'x' })] },
+        { toolCalls: [call('search', { q: 'z' })] },
+        'done',
+      ],
+      agent: { tools: [search.tool, other.tool] },
+      crew: { cache: true },
+    });
+    await crew.kickoff();
+    expect(search.seen).toEqual(['x', 'z']);
+    expect(toolContents(llm.calls[4])).toEqual(['search:x', 'other:between', 'search:x', 'search:z']);
   });
 
   it('keeps the cache per run: a second kickoff runs the tool again', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, ToolCache } from '../../src/executor/tool-cache.js';
+import { z } from 'zod';
+import { cacheArguments, cacheKey, canonicalJson, ToolCache } from '../../src/executor/tool-cache.js';
 
 describe('canonicalJson', () => {
   it('should sort object keys so key order does not matter', () => {
@@ -59,9 +60,76 @@ describe('ToolCache', () => {
     expect(cache.get('search', { q: 'x' })).toBe('new');
   });
 
+  it('should not cache arguments that cannot be rendered as JSON, without throwing', () => {
+    const cache = new ToolCache();
+    expect(cacheKey('item', { id: 5n })).toBeUndefined();
+    expect(() => cache.set('item', { id: 5n }, 'item 5')).not.toThrow();
+    expect(cache.size).toBe(0);
+    expect(cache.get('item', { id: 5n })).toBeUndefined();
+  });
+
   it('should keep caches independent of each other', () => {
     const first = new ToolCache();
     first.set('search', {}, 'r');
     expect(new ToolCache().get('search', {})).toBeUndefined();
+  });
+});
+
+describe('cacheArguments', () => {
+  /** The cache arguments of raw model arguments, as run-tools derives them. */
+  function keyArgs(schema: z.ZodType, raw: unknown): unknown {
+    return cacheArguments(raw, schema.parse(raw), schema);
+  }
+
+  it('should be the raw arguments, not the parsed ones, when the schema fills nothing in', () => {
+    const schema = z.object({
+      id: z.coerce.bigint(),
+      tags: z.array(z.string()).transform((t) => new Set(t)),
+    });
+    const raw = { id: '5', tags: ['a'] };
+    expect(keyArgs(schema, raw)).toBe(raw);
+  });
+
+  it('should add an omitted default, at any depth, so it matches the same value given explicitly', () => {
+    const schema = z.object({
+      q: z.string(),
+      limit: z.number().default(3),
+      filters: z.array(z.object({ field: z.string(), exact: z.boolean().default(false) })),
+    });
+    const omitted = keyArgs(schema, { q: 'x', filters: [{ field: 'a' }] });
+    const explicit = keyArgs(schema, { filters: [{ exact: false, field: 'a' }], limit: 3, q: 'x' });
+    expect(canonicalJson(omitted)).toBe(canonicalJson(explicit));
+    expect(omitted).toEqual({ q: 'x', limit: 3, filters: [{ field: 'a', exact: false }] });
+  });
+
+  it('should keep the raw arguments when the explicit default would give the tool other arguments', () => {
+    const doubled = z.object({
+      n: z
+        .number()
+        .transform((n) => n * 2)
+        .default(4),
+    });
+    expect(keyArgs(doubled, {})).toEqual({});
+  });
+
+  it('should keep the raw arguments when a default is not plain JSON', () => {
+    const schema = z.object({
+      q: z.string(),
+      since: z.date().default(new Date(0)),
+      big: z.bigint().default(1n),
+    });
+    expect(keyArgs(schema, { q: 'x' })).toEqual({ q: 'x' });
+  });
+
+  it('should keep the raw arguments when parsing them again throws', () => {
+    let parses = 0;
+    const schema = z.object({
+      q: z.string().refine(() => {
+        if (++parses > 1) throw new Error('refinement bug');
+        return true;
+      }),
+      limit: z.number().default(3),
+    });
+    expect(keyArgs(schema, { q: 'x' })).toEqual({ q: 'x' });
   });
 });
