@@ -109,6 +109,41 @@ const answered = [
 ] as const;
 const outputOf = <T>(event: unknown) => (event as Done<T>).output;
 
+type RoundAction =
+  | 'recordToolRound'
+  | 'dispatchDelegations'
+  | 'announceDelegations'
+  | 'announceDelegationReply'
+  | 'recordReply';
+
+/**
+ * The end of a tool round (once every delegation of it has replied): a tool's final answer
+ * (`resultAsAnswer`) goes to checking or done; else the agent thinks again, or is made to answer once
+ * `maxIter` is spent. Transitions of the step that ended the round, not decision states (two microsteps a
+ * round less). `gaveAnswer` reads the round from its event (`roundGaveAnswer`) or from the context
+ * (`toolGaveAnswer`, when the round ends with its last reply); `last` is the last-reply guard.
+ */
+function reflect(
+  actions: RoundAction[],
+  gaveAnswer: 'roundGaveAnswer' | 'toolGaveAnswer',
+  last?: 'answersLast',
+) {
+  const when = (
+    ...guards: Array<'roundGaveAnswer' | 'toolGaveAnswer' | 'isStructured' | 'iterationsSpent'>
+  ) => and([...(last ? [last] : []), ...guards]);
+  const appended = [...actions, 'appendToolMessages'] as const;
+  return [
+    { guard: when(gaveAnswer, 'isStructured'), target: '#job.checking', actions: appended },
+    { guard: when(gaveAnswer), target: '#job.done', actions: appended },
+    {
+      guard: when('iterationsSpent'),
+      target: '#job.forcing',
+      actions: [...appended, 'askForFinalAnswer'] as const,
+    },
+    { ...(last ? { guard: last } : {}), target: '#job.thinking', actions: appended },
+  ];
+}
+
 const NOT_RETRIED = new Set(['execution_timeout', 'aborted', 'output_parsing_failed']);
 const MAX_PARSE_RETRIES = 3;
 
@@ -141,14 +176,20 @@ export const agentJobMachine = setup({
         error.name !== 'AbortError'
       );
     },
-    allRepliesIn: ({ context }) => Object.keys(context.awaiting).length === 0,
+    sendsDelegations: ({ event }) => outputOf<ToolRound>(event).dispatches.length > 0,
     // Only a job with a deadline that sent delegations waits under a timer (the other paths start none).
     delegatesUnderDeadline: ({ context, event }) =>
       context.deadline !== null && outputOf<ToolRound>(event).dispatches.length > 0,
     isAwaited: ({ context, event }) =>
       event.type === 'delegation.reply' && context.awaiting[event.requestId] !== undefined,
+    /** The reply the job still waits for is the only one left: it ends the round. */
+    answersLast: ({ context, event }) =>
+      event.type === 'delegation.reply' &&
+      context.awaiting[event.requestId] !== undefined &&
+      Object.keys(context.awaiting).length === 1,
+    roundGaveAnswer: ({ event }) => outputOf<ToolRound>(event).finalAnswer !== undefined,
     toolGaveAnswer: ({ context }) => context.answer !== undefined,
-    // Checked in `reflecting` before `appendToolMessages` counts the round that just ended.
+    // Checked as a round ends, before `appendToolMessages` counts it.
     iterationsSpent: ({ context }) => context.iterations + 1 >= context.agent.maxIter,
     isStructured: ({ context }) => context.request.structured,
     answerValid: ({ event }) => outputOf<AnswerCheck>(event).ok,
@@ -318,9 +359,11 @@ export const agentJobMachine = setup({
                 actions: ['recordToolRound', 'dispatchDelegations', 'announceDelegations'],
               },
               {
+                guard: 'sendsDelegations',
                 target: 'delegating',
                 actions: ['recordToolRound', 'dispatchDelegations', 'announceDelegations'],
               },
+              ...reflect(['recordToolRound'], 'roundGaveAnswer'),
             ],
             onError: [
               { guard: 'canRetry', target: '#job.thinking', actions: 'restart' },
@@ -328,13 +371,15 @@ export const agentJobMachine = setup({
             ],
           },
         },
-        // Coworkers' replies come back as events; one the job does not wait for (not its own, or
-        // already answered) is ignored.
+        // Coworkers' replies come back as events; the last one ends the round. One the job does not
+        // wait for (not its own, or already answered) is ignored.
         delegating: {
           initial: 'waiting',
-          always: { guard: 'allRepliesIn', target: '#job.reflecting' },
           on: {
-            'delegation.reply': { guard: 'isAwaited', actions: ['announceDelegationReply', 'recordReply'] },
+            'delegation.reply': [
+              ...reflect(['announceDelegationReply', 'recordReply'], 'toolGaveAnswer', 'answersLast'),
+              { guard: 'isAwaited', actions: ['announceDelegationReply', 'recordReply'] },
+            ],
           },
           states: {
             waiting: {},
@@ -354,19 +399,6 @@ export const agentJobMachine = setup({
           },
         },
       },
-    },
-    reflecting: {
-      always: [
-        // A tool gave the final answer (`result_as_answer`).
-        {
-          guard: and(['toolGaveAnswer', 'isStructured']),
-          target: 'checking',
-          actions: 'appendToolMessages',
-        },
-        { guard: 'toolGaveAnswer', target: 'done', actions: 'appendToolMessages' },
-        { guard: 'iterationsSpent', target: 'forcing', actions: ['appendToolMessages', 'askForFinalAnswer'] },
-        { target: 'thinking', actions: 'appendToolMessages' },
-      ],
     },
     forcing: {
       invoke: {
