@@ -148,6 +148,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       currentIsAsync: ({ context }) => current(context).async,
       currentStartsAtOnce: ({ context }) => startsAtOnce(context, context.index),
       nextStartsAtOnce: ({ context }) => startsAtOnce(context, context.index + 1),
+      /** The current task is the last one and every async task started so far has finished well. */
+      endsTheRun: ({ context }) => context.index === context.tasks.length - 1 && asyncSettled(context),
       noPendingAsync: ({ context }) => context.pendingAsync.every((id) => finished(context, id)),
       asyncFailed: ({ context }) => context.pendingAsync.some((id) => failed(context, id)),
       currentFinished: ({ context }) => finished(context, current(context).id),
@@ -322,6 +324,12 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
                 {
                   guard: and(['finishesCurrent', 'nextStartsAtOnce']),
                   actions: ['recordOutcomeAndAdvance', 'startCurrent'],
+                },
+                // The last task finished and nothing is left to join: done in this step.
+                {
+                  guard: and(['finishesCurrent', 'endsTheRun', 'completesAtOnce']),
+                  target: '#crew-done',
+                  actions: ['recordOutcomeAndAdvance', 'completeRunAtOnce'],
                 },
                 { guard: 'finishesCurrent', target: 'next', actions: ['recordOutcome', 'advance'] },
               ],
