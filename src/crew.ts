@@ -94,6 +94,8 @@ export class Crew {
   usageMetrics: UsageMetrics = emptyUsage();
   readonly #options: CrewOptions;
   readonly #definition: CrewDefinition;
+  /** Progress lines for a verbose crew or verbose agents (stateless, so one serves every run). */
+  readonly #progress: ((event: CrewEvent) => void) | undefined;
 
   constructor(options: CrewOptions) {
     this.#options = options;
@@ -124,6 +126,10 @@ export class Crew {
       afterKickoff: options.afterKickoff ?? [],
       humanInput: options.humanInput,
     };
+    this.#progress = consoleProgress({
+      verbose: this.#definition.verbose,
+      agents: crewAgents(this.#definition),
+    });
   }
 
   /** A crew with the same definition and some options changed (e.g. `crew.with({ checkpoint })`). */
@@ -416,9 +422,9 @@ export class Crew {
 
   /** `task.output` of the tasks a checkpoint has done, as a run would have left it. */
   #restoreOutputs(outcomes: Record<string, TaskOutcome>): void {
-    for (const [id, outcome] of Object.entries(outcomes)) {
-      const task = this.tasks.find((t) => t.id === id);
-      if (task && outcome.status === 'done') task.output = new TaskOutput(outcome.output);
+    for (const task of this.tasks) {
+      const outcome = outcomes[task.id];
+      if (outcome?.status === 'done') task.output = new TaskOutput(outcome.output);
     }
   }
 
@@ -439,10 +445,7 @@ export class Crew {
     listener?: (event: CrewEvent) => void,
     reportUsage: (usage: UsageMetrics) => void = (usage) => (this.usageMetrics = usage),
   ): Sink {
-    const verbose = consoleProgress({
-      verbose: this.#definition.verbose,
-      agents: crewAgents(this.#definition),
-    });
+    const verbose = this.#progress;
     return {
       startedRun: false,
       reportUsage,
