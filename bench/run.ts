@@ -68,6 +68,10 @@ async function main() {
     );
     results.sequential = r.ok ? r.result : { status: r.status, error: r.error };
   }
+  if (wants('floor')) {
+    const r = await step('floor', 'floor', quick ? ['--runs=100', '--rounds=3', '--warmup=100'] : []);
+    results.floor = r.ok ? r.result : { status: r.status, error: r.error };
+  }
   if (wants('fanout')) {
     const r = await step('fanout', 'fanout', quick ? ['--runs=8', '--warmup=2'] : []);
     results.fanout = r.ok ? r.result : { status: r.status, error: r.error };

@@ -30,6 +30,12 @@ export function rows(r: Json): Row[] {
     add('  throughput tasks/s (one at a time)', fmt(s.tasksPerSecond, '', 0));
     add('  crew construction ms/crew (not in the overhead)', fmt(s.constructMsPerCrew));
   }
+  const fl = r.floor as Json | undefined;
+  if (fl) {
+    add('XState floor ms/task (SPEC §8 topology, no features)', fmt(fl.overheadMsPerTask));
+    if (isNum(s?.overheadMsPerTask) && isNum(fl.overheadMsPerTask))
+      add('  statecrew / floor', fmt(s.overheadMsPerTask / fl.overheadMsPerTask, '×', 2));
+  }
   const p = r.peers as Json | undefined;
   if (p?.statecrew?.overheadMsPerTask) {
     const own = p.statecrew.overheadMsPerTask as number;
@@ -60,6 +66,16 @@ export function rows(r: Json): Row[] {
     peer('kaibanjs', 'KaibanJS', 5);
     peer('langgraph', 'LangGraph.js', 5);
     peer('openaiAgents', 'OpenAI Agents SDK', 3);
+    // What the three ratio targets ask of statecrew, beside what the bare topology costs in the same session.
+    const needed = [
+      p.kaibanjs?.overheadMsPerTask / 5,
+      p.langgraph?.overheadMsPerTask / 5,
+      p.openaiAgents?.overheadMsPerTask / 3,
+    ].filter(isNum);
+    const floor = p.xstateFloor?.overheadMsPerTask;
+    if (isNum(floor)) add('peers: XState floor ms/task (SPEC §8 topology, no features)', fmt(floor));
+    if (needed.length === 3)
+      add('  the ratio targets need statecrew at ms/task', `≤ ${fmt(Math.min(...needed))}`);
   }
   const f = r.fanout as Json | undefined;
   if (f) {

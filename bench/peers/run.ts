@@ -102,6 +102,12 @@ async function runStatecrew(config: Config) {
   return exec(process.execPath, ['--import', 'tsx', script, ...CONFIGS[config]], here('../..'), 300);
 }
 
+/** The XState floor (bench/lib/xstate-floor.ts): not a peer, the cost of SPEC §8's topology alone. */
+async function runFloor(config: Config) {
+  const script = here('../workloads/floor.ts');
+  return exec(process.execPath, ['--import', 'tsx', script, ...CONFIGS[config]], here('../..'), 300);
+}
+
 async function runPeer(peer: Peer, config: Config) {
   return exec(process.execPath, ['bench.mjs', ...CONFIGS[config]], peer.dir, 300);
 }
@@ -122,7 +128,8 @@ async function main() {
       log(`  ${peer.label}: ${problem}`);
     }
   }
-  const fresh = () => ({ statecrew: [], kaibanjs: [], langgraph: [], openaiAgents: [] }) as Record<string, Measured[]>;
+  const fresh = () =>
+    ({ statecrew: [], kaibanjs: [], langgraph: [], openaiAgents: [], xstateFloor: [] }) as Record<string, Measured[]>;
   const samples: Record<Config, Record<string, Measured[]>> = { steady: fresh(), short: fresh() };
   const errors: Record<string, string> = {};
   const failure = (r: { out: string; err: string; timedOut: boolean }) =>
@@ -135,6 +142,11 @@ async function main() {
       if (m) samples[config].statecrew.push(m);
       else errors.statecrew = failure(sc);
       log(`  ${config} statecrew: ${m ? `${m.overheadMsPerTask} ms/task` : `failed: ${errors.statecrew}`}`);
+      const fr = await runFloor(config);
+      const fm = parse(fr.out);
+      if (fm) samples[config].xstateFloor.push(fm);
+      else errors.xstateFloor = failure(fr);
+      log(`  ${config} XState floor: ${fm ? `${fm.overheadMsPerTask} ms/task` : `failed: ${errors.xstateFloor}`}`);
       for (const peer of PEERS) {
         if (broken[peer.key]) continue;
         const r = await runPeer(peer, config);
@@ -169,6 +181,7 @@ async function main() {
   const statecrew = summary('statecrew', 'statecrew (this checkout)');
   const peers: Record<string, unknown> = { statecrew };
   for (const peer of PEERS) peers[peer.key] = summary(peer.key, peer.label);
+  peers.xstateFloor = summary('xstateFloor', 'XState floor (SPEC §8 topology)');
   type Summary = { overheadMsPerTask?: number; shortRun?: { overheadMsPerTask: number } | null };
   const own = (statecrew as Summary).overheadMsPerTask;
   const ownShort = (statecrew as Summary).shortRun?.overheadMsPerTask;

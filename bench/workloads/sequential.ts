@@ -2,7 +2,6 @@
 // crew per run (as an app would build one per request). Overhead per task = (wall time of the kickoffs
 // − wall time of the same number of model calls made without the runtime, in the same process) / tasks.
 import { pathToFileURL } from 'node:url';
-import type { Crew } from '../lib/statecrew.js';
 import {
   ANSWER,
   argValue,
@@ -17,13 +16,18 @@ import {
   ZeroLLM,
 } from '../lib/common.js';
 
+/** What the loop kicks off: a statecrew `Crew`, or the XState floor (bench/lib/xstate-floor.ts) behind the same face. */
+export interface Kickoff {
+  kickoff(): Promise<{ raw: string; tasksOutput: readonly unknown[] }>;
+}
+
 export interface SequentialOptions {
   runs: number;
   rounds: number;
   warmup: number;
   tasksPerRun?: number;
   /** Builds one crew (fresh per run); default the 3 × 3 crew with zero-latency models. */
-  makeCrew?: (run: number) => Crew;
+  makeCrew?: (run: number) => Kickoff;
   /** Model calls per task the baseline makes (3 for a hierarchical crew: manager twice, worker once). */
   callsPerTask?: number;
 }
@@ -48,7 +52,7 @@ export interface SequentialResult {
 export async function measureSequential(options: SequentialOptions): Promise<SequentialResult> {
   const tasksPerRun = options.tasksPerRun ?? 3;
   const callsPerTask = options.callsPerTask ?? 1;
-  const make = options.makeCrew ?? (() => buildCrew());
+  const make = options.makeCrew ?? ((): Kickoff => buildCrew());
   const model = new ZeroLLM();
   const messages = Array.from({ length: tasksPerRun }, (_, i) => baselineMessages(i));
 
