@@ -1,4 +1,5 @@
 import { and, assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
+import { FORCE_FINAL_ANSWER, fixAnswerMessage } from '../src/executor/prompts.js';
 import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
@@ -146,9 +147,6 @@ function reflect(
 
 const NOT_RETRIED = new Set(['execution_timeout', 'aborted', 'output_parsing_failed']);
 const MAX_PARSE_RETRIES = 3;
-
-export const FORCE_FINAL_ANSWER =
-  "Now it's time you MUST give your absolute best final answer. You'll ignore all previous instructions, stop using any tools, and just return your absolute BEST Final answer.";
 
 /**
  * An agent working on one request: `thinking` (a model call), `acting` (tools run, delegations go out as
@@ -492,10 +490,6 @@ function toolMessages(context: JobContext): ChatMessage[] {
     toolCallId: call.id,
     content: context.results[call.id] ?? '',
   }));
-}
-
-function fixAnswerMessage(error: string): string {
-  return `Your final answer could not be used: ${error}\nAnswer again with only valid JSON that matches the requested schema.`;
 }
 
 function outcome(context: JobContext): JobOutcome {

@@ -1,6 +1,7 @@
 import { and, assign, sendTo, setup } from 'xstate';
 import { agentJobMachine, type JobEvent, type JobInput, type JobOutcome } from './agent-job.machine.js';
 import { fromUnprovided } from './unprovided.js';
+import { feedbackMessage, guardrailRetryMessage } from '../src/executor/prompts.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import type { TaskOutputData } from '../src/outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
@@ -412,12 +413,4 @@ function workRequest(context: TaskContext): WorkRequest {
     structured: context.spec.structured,
     chain: [context.spec.executor],
   };
-}
-
-export function guardrailRetryMessage(error: string, rejected: string): string {
-  return `### Previous attempt failed validation: ${error}\n\n\n### Previous result:\n${rejected}\n\n\nTry again, making sure to address the validation error.`;
-}
-
-export function feedbackMessage(feedback: string): string {
-  return `User feedback: ${feedback}\nInstructions: Use this feedback to enhance the next output iteration.\nNote: Do not respond or add commentary.`;
 }

@@ -42,3 +42,24 @@ export function taskMessage(work: PromptWork): ChatMessage {
   if (work.context) parts.push(`\nThis is the context you're working with:\n${work.context}`);
   return { role: 'user', content: parts.join('\n') };
 }
+
+// The messages the agent loop and the task add to a conversation (named by the charts in machines/).
+
+/** The last call once `maxIter` is spent: no tools, just the answer (crewAI's wording). */
+export const FORCE_FINAL_ANSWER =
+  "Now it's time you MUST give your absolute best final answer. You'll ignore all previous instructions, stop using any tools, and just return your absolute BEST Final answer.";
+
+/** A structured answer that did not parse or validate, asked again with the reason. */
+export function fixAnswerMessage(error: string): string {
+  return `Your final answer could not be used: ${error}\nAnswer again with only valid JSON that matches the requested schema.`;
+}
+
+/** A guardrail rejected the answer: the agent runs again with the error and the rejected text. */
+export function guardrailRetryMessage(error: string, rejected: string): string {
+  return `### Previous attempt failed validation: ${error}\n\n\n### Previous result:\n${rejected}\n\n\nTry again, making sure to address the validation error.`;
+}
+
+/** A person asked for a revision (SPEC §6.2). */
+export function feedbackMessage(feedback: string): string {
+  return `User feedback: ${feedback}\nInstructions: Use this feedback to enhance the next output iteration.\nNote: Do not respond or add commentary.`;
+}
