@@ -1,0 +1,538 @@
+import { and, type AnyEventObject, type AnyActorRef } from 'xstate';
+import { FORCE_FINAL_ANSWER, fixAnswerMessage } from '../src/executor/prompts.js';
+import { reactObservation } from '../src/executor/react.js';
+import type { ChatMessage, ToolCall } from '../src/llm/types.js';
+import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
+import { errorData, type AgentSpec, type ErrorData, type WorkKind, type WorkRequest } from './types.js';
+
+// The agent loop (SPEC §4.2): `thinking` (a model call), `acting` (tools run, delegations go out as events
+// and their replies come back), `forcing` (the last call once `maxIter` is spent), `checking` (structured
+// output). Two charts run it: a task runs its agent's loop in its own states (`running.working`,
+// `guardrail-retry`: no actor in between), and an agent actor runs a coworker's request in a job child
+// (agent-job.machine.ts). Both share the states, guards and context updates below; they differ in where
+// the loop's data lives (a task's `context.loop`, a job's whole context) and in where an answer goes.
+
+/** One model call of the loop; ReAct replies arrive already parsed into `toolCalls` or a final `content`. */
+export interface ModelTurn {
+  assistant: ChatMessage;
+  content: string | null;
+  toolCalls: ToolCall[];
+  usage: UsageMetrics;
+  protocol: 'native' | 'react';
+}
+
+/** A delegation the tool runner resolved to a coworker; the loop sends it as an event. */
+export interface Dispatch {
+  callId: string;
+  kind: 'delegate_work' | 'ask_question';
+  to: string;
+  request: string;
+  context: string;
+}
+
+export interface ToolRound {
+  results: Record<string, string>;
+  dispatches: Dispatch[];
+  finalAnswer?: string;
+  lastCall?: string;
+  usageCounts: Record<string, number>;
+}
+
+export type AnswerCheck =
+  { ok: true; parsed: unknown; json?: Record<string, unknown> } | { ok: false; error: string };
+
+/** A coworker's answer to one of the loop's delegations, passed on by the agent actor it went through. */
+export type DelegationReply = {
+  type: 'delegation.reply';
+  requestId: string;
+  /** Id of the coworker agent who answered (or failed to). */
+  from: string;
+  answer: string;
+  usage: UsageMetrics;
+  failed?: boolean;
+};
+
+export interface LoopInput {
+  runId: string;
+  agent: AgentSpec;
+  /** systemId of the agent (or manager) actor whose loop this is: delegations go out through it and coworkers' replies come back through it. */
+  owner: string;
+  request: WorkRequest;
+}
+
+export interface LoopContext {
+  runId: string;
+  agent: AgentSpec;
+  owner: string;
+  request: WorkRequest;
+  messages: ChatMessage[];
+  startMessages: ChatMessage[];
+  iterations: number;
+  attempts: number;
+  parseAttempts: number;
+  deadline: number | null;
+  calls: ToolCall[];
+  results: Record<string, string>;
+  /** Delegations sent and not yet answered, by their request id → tool call id. */
+  awaiting: Record<string, string>;
+  lastCall?: string;
+  usageCounts: Record<string, number>;
+  protocol: 'native' | 'react';
+  answer?: string;
+  parsed?: unknown;
+  json?: Record<string, unknown>;
+  usage: UsageMetrics;
+  error?: ErrorData;
+  failed: boolean;
+}
+
+export interface ModelCallInput {
+  runId: string;
+  agentId: string;
+  taskId?: string;
+  requestId: string;
+  messages: ChatMessage[];
+  deadline: number | null;
+  /** The last call after `maxIter`: no tools offered. */
+  final: boolean;
+  structured: boolean;
+  delegates: boolean;
+}
+
+export interface DeadlineInput {
+  runId: string;
+  agentId: string;
+  /** Absolute, in ms since epoch. */
+  deadline: number;
+}
+
+export interface ToolRunInput {
+  runId: string;
+  agentId: string;
+  taskId?: string;
+  requestKind: WorkKind;
+  chain: string[];
+  calls: ToolCall[];
+  deadline: number | null;
+  lastCall?: string;
+  usageCounts: Record<string, number>;
+}
+
+export interface AnswerCheckInput {
+  runId: string;
+  taskId?: string;
+  answer: string;
+}
+
+/** A fresh loop for one request: the conversation so far, no iterations, the deadline from now. */
+export function newLoop(input: LoopInput): LoopContext {
+  return {
+    runId: input.runId,
+    agent: input.agent,
+    owner: input.owner,
+    request: input.request,
+    messages: input.request.conversation,
+    startMessages: input.request.conversation,
+    iterations: 0,
+    attempts: 0,
+    parseAttempts: 0,
+    deadline: input.agent.maxExecutionTime ? Date.now() + input.agent.maxExecutionTime : null,
+    calls: [],
+    results: {},
+    awaiting: {},
+    usageCounts: {},
+    protocol: 'native',
+    usage: emptyUsage(),
+    failed: false,
+  };
+}
+
+type Done<T> = { output: T };
+const outputOf = <T>(event: unknown) => (event as Done<T>).output;
+
+const NOT_RETRIED = new Set(['execution_timeout', 'aborted', 'output_parsing_failed']);
+const MAX_PARSE_RETRIES = 3;
+
+type LoopGuard = (loop: LoopContext, event: AnyEventObject) => boolean;
+
+/** The loop's guards, as functions of its data (each chart reads them from where it keeps the loop). */
+export const loopGuards = {
+  wantsTools: (_loop, event) => outputOf<ModelTurn>(event).toolCalls.length > 0,
+  canRetry: (loop, event) => {
+    const error = errorData((event as { error?: unknown }).error);
+    return (
+      loop.attempts < loop.agent.maxRetryLimit &&
+      !NOT_RETRIED.has(error.code ?? '') &&
+      error.name !== 'AbortError'
+    );
+  },
+  sendsDelegations: (_loop, event) => outputOf<ToolRound>(event).dispatches.length > 0,
+  // Only a loop with a deadline that sent delegations waits under a timer (the other paths start none).
+  delegatesUnderDeadline: (loop, event) =>
+    loop.deadline !== null && outputOf<ToolRound>(event).dispatches.length > 0,
+  isAwaited: (loop, event) =>
+    event.type === 'delegation.reply' && loop.awaiting[(event as DelegationReply).requestId] !== undefined,
+  /** The reply the loop still waits for is the only one left: it ends the round. */
+  answersLast: (loop, event) =>
+    event.type === 'delegation.reply' &&
+    loop.awaiting[(event as DelegationReply).requestId] !== undefined &&
+    Object.keys(loop.awaiting).length === 1,
+  roundGaveAnswer: (_loop, event) => outputOf<ToolRound>(event).finalAnswer !== undefined,
+  toolGaveAnswer: (loop) => loop.answer !== undefined,
+  // Checked as a round ends, before `appendToolMessages` counts it.
+  iterationsSpent: (loop) => loop.iterations + 1 >= loop.agent.maxIter,
+  isStructured: (loop) => loop.request.structured,
+  answerValid: (_loop, event) => outputOf<AnswerCheck>(event).ok,
+  canReparse: (loop) => loop.parseAttempts < MAX_PARSE_RETRIES,
+} satisfies Record<string, LoopGuard>;
+
+type LoopUpdate = (loop: LoopContext, event: AnyEventObject) => Partial<LoopContext>;
+
+/** The loop's context updates, as functions of its data (each chart assigns them where it keeps the loop). */
+export const loopUpdates = {
+  recordTurn: (loop, event) => {
+    const turn = outputOf<ModelTurn>(event);
+    return {
+      messages: [...loop.messages, turn.assistant],
+      calls: turn.toolCalls,
+      protocol: turn.protocol,
+      results: {},
+      usage: addUsage(loop.usage, turn.usage),
+      answer: turn.toolCalls.length > 0 ? undefined : (turn.content ?? ''),
+    };
+  },
+  // A retry after an error re-runs the same request: messages and iterations start over, but the
+  // deadline and the tools' usage counts carry on. crewAI counts a tool's uses on the tool itself, so
+  // re-running cannot reset its `max_usage_count`; here `restart` keeps `usageCounts`.
+  // Their scope is one request. A guardrail retry or a human revision is a new run of the agent
+  // (SPEC §6.1: "the agent runs again"; a new loop, request id and `maxExecutionTime` deadline), so it
+  // starts with fresh counts, as each kickoff does (SPEC §2: agents are reusable across kickoffs),
+  // where crewAI's counter lives as long as the tool object.
+  restart: (loop, event) => ({
+    attempts: loop.attempts + 1,
+    messages: loop.startMessages,
+    iterations: 0,
+    parseAttempts: 0,
+    lastCall: undefined,
+    error: errorData((event as { error?: unknown }).error),
+  }),
+  recordToolRound: (loop, event) => {
+    const round = outputOf<ToolRound>(event);
+    const awaiting = Object.fromEntries(
+      round.dispatches.map((d) => [delegationId(loop, d.callId), d.callId]),
+    );
+    return {
+      results: { ...loop.results, ...round.results },
+      awaiting,
+      lastCall: round.lastCall,
+      usageCounts: round.usageCounts,
+      answer: round.finalAnswer,
+    };
+  },
+  recordReply: (loop, event) => {
+    const reply = event as DelegationReply;
+    const callId = loop.awaiting[reply.requestId];
+    if (callId === undefined) return {};
+    const { [reply.requestId]: _answered, ...awaiting } = loop.awaiting;
+    return {
+      awaiting,
+      results: { ...loop.results, [callId]: reply.answer },
+      usage: addUsage(loop.usage, reply.usage),
+    };
+  },
+  appendToolMessages: (loop) => ({
+    messages: [...loop.messages, ...toolMessages(loop)],
+    iterations: loop.iterations + 1,
+  }),
+  askForFinalAnswer: (loop) => ({
+    messages: [...loop.messages, { role: 'user' as const, content: FORCE_FINAL_ANSWER }],
+  }),
+  acceptAnswer: (_loop, event) => {
+    const check = outputOf<AnswerCheck>(event);
+    return check.ok ? { parsed: check.parsed, json: check.json } : {};
+  },
+  askToFixAnswer: (loop, event) => {
+    const check = outputOf<AnswerCheck>(event);
+    const error = check.ok ? '' : check.error;
+    return {
+      parseAttempts: loop.parseAttempts + 1,
+      messages: [...loop.messages, { role: 'user' as const, content: fixAnswerMessage(error) }],
+    };
+  },
+  failParsing: (loop, event) => {
+    const check = outputOf<AnswerCheck>(event);
+    const error = check.ok ? '' : check.error;
+    return {
+      error: {
+        name: 'OutputParsingError',
+        code: 'output_parsing_failed',
+        message: `The answer did not match the output schema after ${loop.parseAttempts} retries: ${error}`,
+      },
+    };
+  },
+  recordError: (_loop, event) => ({ error: errorData((event as { error?: unknown }).error) }),
+} satisfies Record<string, LoopUpdate>;
+
+export type LoopGuardName = keyof typeof loopGuards;
+export type LoopUpdateName = keyof typeof loopUpdates;
+
+/**
+ * The delegations a tool round sends: each goes to the loop's owner (its agent actor), which sends it
+ * on to the coworker, so inspectors see it go from agent to agent.
+ */
+export function delegationsOf(
+  loop: LoopContext,
+  event: AnyEventObject,
+  owner: AnyActorRef | undefined,
+): Array<{ to: AnyActorRef; event: AnyEventObject }> {
+  if (!owner) return [];
+  return outputOf<ToolRound>(event).dispatches.map((dispatch) => ({
+    to: owner,
+    event: {
+      type: 'agent.send',
+      to: dispatch.to,
+      event: {
+        type: dispatch.kind,
+        requestId: delegationId(loop, dispatch.callId),
+        replyTo: loop.owner,
+        // Only a task's own loop delegates (delegated work gets no delegation tools).
+        askingTask: loop.request.replyTo,
+        request: dispatch.request,
+        context: dispatch.context,
+        chain: [...loop.request.chain, dispatch.to],
+      },
+    },
+  }));
+}
+
+/** What the invoked actors of the loop are given. */
+export const loopInputs = {
+  modelCall: (loop: LoopContext, final: boolean): ModelCallInput => ({
+    runId: loop.runId,
+    agentId: loop.agent.id,
+    taskId: loop.request.taskId,
+    requestId: loop.request.requestId,
+    messages: loop.messages,
+    deadline: loop.deadline,
+    final,
+    structured: loop.request.structured,
+    delegates: loop.request.kind === 'task',
+  }),
+  toolRun: (loop: LoopContext): ToolRunInput => ({
+    runId: loop.runId,
+    agentId: loop.agent.id,
+    taskId: loop.request.taskId,
+    requestKind: loop.request.kind,
+    chain: loop.request.chain,
+    calls: loop.calls,
+    deadline: loop.deadline,
+    lastCall: loop.lastCall,
+    usageCounts: loop.usageCounts,
+  }),
+  answerCheck: (loop: LoopContext): AnswerCheckInput => ({
+    runId: loop.runId,
+    taskId: loop.request.taskId,
+    answer: loop.answer ?? '',
+  }),
+  deadline: (loop: LoopContext): DeadlineInput => ({
+    runId: loop.runId,
+    agentId: loop.agent.id,
+    deadline: loop.deadline!,
+  }),
+};
+
+/** The names a chart running the loop gives its parts (guards, updates and the three below). */
+type LoopAction = LoopUpdateName | 'dispatchDelegations' | 'announceDelegations' | 'announceDelegationReply';
+/** A guard's name, or a guard built from names (`and`). */
+type Guard = string | object;
+export interface LoopTransition {
+  target: string;
+  guard?: Guard;
+  actions: readonly string[];
+  reenter?: boolean;
+}
+
+/** Where the loop leaves to: transitions that follow `actions` (the loop's own updates) on its way out. */
+export interface LoopExits {
+  answered(actions: readonly string[]): LoopTransition[];
+  failed(actions: readonly string[]): LoopTransition[];
+}
+
+/** Each transition also needs `guards` (all of them, before its own guard). */
+function guardedBy(guards: Guard[], transitions: LoopTransition[]): LoopTransition[] {
+  if (guards.length === 0) return transitions;
+  return transitions.map((t) => {
+    const all = [...guards, ...(t.guard ? [t.guard] : [])];
+    return { ...t, guard: and(all as Parameters<typeof and>[0]) };
+  });
+}
+
+/**
+ * The loop's states, for a chart to place under `base` (a state id: `#job`, `#task.running.working`):
+ * `thinking`, `acting` (`tools`, then `delegating` while coworkers answer), `forcing` and `checking`.
+ * They invoke `callModel`, `runTools`, `checkAnswer` and `expireAtDeadline`, which the chart registers;
+ * `read` finds the loop in the chart's context.
+ */
+export function loopStates<C>(base: string, exits: LoopExits, read: (context: C) => LoopContext): LoopStates {
+  const input =
+    <T>(build: (loop: LoopContext) => T) =>
+    ({ context }: { context: C }) =>
+      build(read(context));
+  const at = (state: string) => `${base}.${state}`;
+  /** A final answer: checked against the output schema when the request is structured, else out. */
+  const answered = (actions: LoopAction[]): LoopTransition[] => [
+    { guard: 'isStructured', target: at('checking'), actions },
+    ...exits.answered(actions),
+  ];
+  /**
+   * The end of a tool round (once every delegation of it has replied): a tool's final answer
+   * (`resultAsAnswer`) goes to checking or out; else the agent thinks again, or is made to answer once
+   * `maxIter` is spent. Transitions of the step that ended the round, not decision states (two microsteps
+   * a round less). `gaveAnswer` reads the round from its event (`roundGaveAnswer`) or from the loop
+   * (`toolGaveAnswer`, when the round ends with its last reply); `last` is the last-reply guard.
+   */
+  const reflect = (
+    actions: LoopAction[],
+    gaveAnswer: 'roundGaveAnswer' | 'toolGaveAnswer',
+    last?: 'answersLast',
+  ): LoopTransition[] => {
+    const first: Guard[] = last ? [last] : [];
+    const appended: LoopAction[] = [...actions, 'appendToolMessages'];
+    return [
+      ...guardedBy([...first, gaveAnswer], answered(appended)),
+      ...guardedBy(
+        [...first, 'iterationsSpent'],
+        [{ target: at('forcing'), actions: [...appended, 'askForFinalAnswer'] }],
+      ),
+      ...guardedBy(first, [{ target: at('thinking'), actions: appended }]),
+    ];
+  };
+  const retryOrFail = (reenter: boolean): LoopTransition[] => [
+    { guard: 'canRetry', target: at('thinking'), actions: ['restart'], ...(reenter ? { reenter } : {}) },
+    ...exits.failed(['recordError']),
+  ];
+  const delegate: LoopAction[] = ['recordToolRound', 'dispatchDelegations', 'announceDelegations'];
+  const replied: LoopAction[] = ['announceDelegationReply', 'recordReply'];
+  const states = {
+    thinking: {
+      invoke: {
+        src: 'callModel',
+        input: input((loop) => loopInputs.modelCall(loop, false)),
+        onDone: [
+          { guard: 'wantsTools', target: at('acting'), actions: ['recordTurn'] },
+          ...answered(['recordTurn']),
+        ],
+        onError: retryOrFail(true),
+      },
+    },
+    acting: {
+      initial: 'tools',
+      states: {
+        tools: {
+          invoke: {
+            src: 'runTools',
+            input: input(loopInputs.toolRun),
+            onDone: [
+              {
+                guard: 'delegatesUnderDeadline',
+                target: at('acting.delegating.untilDeadline'),
+                actions: delegate,
+              },
+              { guard: 'sendsDelegations', target: at('acting.delegating'), actions: delegate },
+              ...reflect(['recordToolRound'], 'roundGaveAnswer'),
+            ],
+            onError: retryOrFail(false),
+          },
+        },
+        // Coworkers' replies come back as events; the last one ends the round. One the loop does not
+        // wait for (not its own, or already answered) is ignored.
+        delegating: {
+          initial: 'waiting',
+          on: {
+            'delegation.reply': [
+              ...reflect(replied, 'toolGaveAnswer', 'answersLast'),
+              { guard: 'isAwaited', actions: replied },
+            ],
+          },
+          states: {
+            waiting: {},
+            // With a deadline the wait is bounded by it: a deadline in context and an invoked timer (not
+            // `after`), so a persisted and restored loop still times out at the original deadline.
+            untilDeadline: {
+              invoke: {
+                src: 'expireAtDeadline',
+                input: input(loopInputs.deadline),
+                onError: exits.failed(['recordError']),
+              },
+            },
+          },
+        },
+      },
+    },
+    forcing: {
+      invoke: {
+        src: 'callModel',
+        input: input((loop) => loopInputs.modelCall(loop, true)),
+        onDone: answered(['recordTurn']),
+        onError: retryOrFail(false),
+      },
+    },
+    checking: {
+      invoke: {
+        src: 'checkAnswer',
+        input: input(loopInputs.answerCheck),
+        onDone: [
+          ...guardedBy(['answerValid'], exits.answered(['acceptAnswer'])),
+          { guard: 'canReparse', target: at('thinking'), actions: ['askToFixAnswer'] },
+          ...exits.failed(['failParsing']),
+        ],
+        onError: exits.failed(['recordError']),
+      },
+    },
+  };
+  // Typed by their shape only: the charts check their own transitions; these are pinned by the
+  // traversals and runs of test/machines (the names they use are the loop's and the exits').
+  return states as unknown as LoopStates;
+}
+
+/** The shape of `loopStates` (what state values and `matches` are typed by). */
+export interface LoopStates {
+  thinking: object;
+  acting: {
+    initial: 'tools';
+    states: {
+      tools: object;
+      delegating: { initial: 'waiting'; states: { waiting: object; untilDeadline: object } };
+    };
+  };
+  forcing: object;
+  checking: object;
+}
+
+function delegationId(loop: LoopContext, callId: string): string {
+  return `${loop.request.requestId}/${callId}`;
+}
+
+function toolMessages(loop: LoopContext): ChatMessage[] {
+  if (loop.protocol === 'react') {
+    const observations = loop.calls.map((call) => loop.results[call.id] ?? '').join('\n\n');
+    return [{ role: 'user', content: reactObservation(observations) }];
+  }
+  return loop.calls.map((call) => ({
+    role: 'tool',
+    toolCallId: call.id,
+    content: loop.results[call.id] ?? '',
+  }));
+}
+
+/** Each of the loop's guards, made into a chart's guard by `wrap`. */
+export function mapGuards<G>(wrap: (guard: LoopGuard) => G): Record<LoopGuardName, G> {
+  const entries = Object.entries(loopGuards).map(([name, guard]) => [name, wrap(guard)]);
+  return Object.fromEntries(entries) as Record<LoopGuardName, G>;
+}
+
+/** Each of the loop's context updates, made into a chart's action by `wrap`. */
+export function mapUpdates<A>(wrap: (update: LoopUpdate) => A): Record<LoopUpdateName, A> {
+  const entries = Object.entries(loopUpdates).map(([name, update]) => [name, wrap(update)]);
+  return Object.fromEntries(entries) as Record<LoopUpdateName, A>;
+}
