@@ -76,8 +76,7 @@ export const agentJobMachine = setup({
         enqueue.sendTo(to, sent);
       }
     }),
-    // The runtime builds the prompt (it knows the agent's role, the task and its tools) and announces.
-    buildMessages: () => {},
+    // The runtime announces delegations (events are its side effects; the chart only names them).
     announceDelegations: () => {},
     announceDelegationReply: () => {},
     markFailed: assign({ failed: true }),
@@ -85,7 +84,6 @@ export const agentJobMachine = setup({
 }).createMachine({
   id: 'job',
   context: ({ input }) => newLoop(input),
-  entry: 'buildMessages',
   initial: 'thinking',
   output: ({ context }) => outcome(context),
   states: {

@@ -19,6 +19,8 @@ export interface ModelTurn {
   toolCalls: ToolCall[];
   usage: UsageMetrics;
   protocol: 'native' | 'react';
+  /** The loop's first call: the system and user messages it began the conversation with. */
+  opening?: ChatMessage[];
 }
 
 /** A delegation the tool runner resolved to a coworker; the loop sends it as an event. */
@@ -97,6 +99,8 @@ export interface ModelCallInput {
   final: boolean;
   structured: boolean;
   delegates: boolean;
+  /** The request worked on: its first call begins the conversation from it. */
+  work: WorkRequest;
 }
 
 export interface DeadlineInput {
@@ -193,7 +197,8 @@ export const loopUpdates = {
   recordTurn: (loop, event) => {
     const turn = outputOf<ModelTurn>(event);
     return {
-      messages: [...loop.messages, turn.assistant],
+      messages: [...(turn.opening ?? loop.messages), turn.assistant],
+      ...(turn.opening ? { startMessages: turn.opening } : {}),
       calls: turn.toolCalls,
       protocol: turn.protocol,
       results: {},
@@ -317,6 +322,7 @@ export const loopInputs = {
     final,
     structured: loop.request.structured,
     delegates: loop.request.kind === 'task',
+    work: loop.request,
   }),
   toolRun: (loop: LoopContext): ToolRunInput => ({
     runId: loop.runId,
@@ -496,7 +502,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
 }
 
 /** The shape of `loopStates` (what state values and `matches` are typed by). */
-export interface LoopStates {
+export type LoopStates = {
   thinking: object;
   acting: {
     initial: 'tools';
@@ -507,7 +513,7 @@ export interface LoopStates {
   };
   forcing: object;
   checking: object;
-}
+};
 
 function delegationId(loop: LoopContext, callId: string): string {
   return `${loop.request.requestId}/${callId}`;

@@ -85,10 +85,10 @@ export function agentIdOf(systemId: string): string {
 
 /**
  * Builds the chart shared by worker agents and the manager: the address coworkers work through. A task
- * runs its agent's loop itself (its `job` child); the loop's delegations leave through the agent's
+ * runs its agent's loop in its own states; the loop's delegations leave through the agent's
  * actor (`agent.send`) as `delegate_work` / `ask_question` events to the coworker's actor, which runs
  * each request in its own job child (so one agent serves concurrent requests) and answers by event;
- * the answer comes back through the asking agent's actor to the task whose job asked.
+ * the answer comes back through the asking agent's actor to the task whose loop asked.
  */
 function createAgentChart(id: 'agent' | 'manager') {
   return setup({
@@ -106,7 +106,7 @@ function createAgentChart(id: 'agent' | 'manager') {
           requests: { ...context.requests, [request.requestId]: pending(request) },
         });
       }),
-      // A coworker's answer to one of this agent's delegations: on to the task whose job asked.
+      // A coworker's answer to one of this agent's delegations: on to the task whose loop asked.
       forwardReply: enqueueActions(({ event, enqueue, system }) => {
         const reply = event as CoworkerReply;
         const asker = reply.askingTask ? system.get(reply.askingTask) : undefined;
@@ -201,5 +201,5 @@ function failedDelegation(event: DelegationEvent, to: string, message: string): 
 /** A worker agent: systemId `agent:<id>`. */
 export const agentMachine = createAgentChart('agent');
 
-/** The hierarchical crew's manager: systemId `manager`; its tasks' jobs delegate to workers through it. */
+/** The hierarchical crew's manager: systemId `manager`; its tasks' loops delegate to workers through it. */
 export const managerMachine = createAgentChart('manager');

@@ -1,5 +1,22 @@
-import { and, assign, sendTo, setup } from 'xstate';
-import { agentJobMachine, type JobEvent, type JobInput, type JobOutcome } from './agent-job.machine.js';
+import { and, assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
+import {
+  delegationsOf,
+  loopStates,
+  mapGuards,
+  mapUpdates,
+  newLoop,
+  type AnswerCheck,
+  type AnswerCheckInput,
+  type DeadlineInput,
+  type DelegationReply,
+  type LoopContext,
+  type LoopInput,
+  type LoopTransition,
+  type ModelCallInput,
+  type ModelTurn,
+  type ToolRound,
+  type ToolRunInput,
+} from './agent-loop.js';
 import { fromUnprovided } from './unprovided.js';
 import { feedbackMessage, guardrailRetryMessage } from '../src/executor/prompts.js';
 import type { ChatMessage } from '../src/llm/types.js';
@@ -32,6 +49,8 @@ export interface TaskContext {
   usage: UsageMetrics;
   error?: ErrorData;
   outcome?: TaskOutcome;
+  /** The agent loop at work (`running.working`, `guardrail-retry`); dropped once it answers or fails. */
+  loop?: LoopContext;
 }
 
 /** What `runGuardrails` answers: the (possibly transformed) output, or the first failure. */
@@ -44,8 +63,8 @@ export type TaskEvent =
   | { type: 'task.start'; contextText: string | null }
   | { type: 'task.skip'; output: TaskOutputData }
   | { type: 'human.feedback'; taskId?: string; feedback: string }
-  /** A coworker's answer to the job's delegation, passed on by the agent actor it went through. */
-  | JobEvent;
+  /** A coworker's answer to the loop's delegation, passed on by the agent actor it went through. */
+  | DelegationReply;
 
 type DoneEvent<T> = { output: T };
 
@@ -76,30 +95,29 @@ const approve = (actions: Actions) =>
 const judge = (actions: Actions) =>
   [{ guard: 'hasGuardrails', target: '#task.running.validating', actions }, ...approve(actions)] as const;
 
-/** The job ended: a failed loop fails the task; an answer is judged. */
-const jobEnded = [
-  { guard: 'jobFailed', target: '#task.failed', actions: 'recordAgentFailure' },
-  ...judge(['recordDraft']),
-] as const;
-
-/** The invoked agent loop: one per run of the agent (first answer, guardrail retry, human revision). */
-const JOB = 'job';
-
-/** A state whose agent is at work: the loop runs as the `job` child, and coworkers' replies go to it. */
-const agentAtWork = {
-  invoke: {
-    id: JOB,
-    src: 'agentJob',
-    input: ({ context }: { context: TaskContext }) => jobInput(context),
-    onDone: jobEnded,
-    onError: { target: '#task.failed', actions: 'recordActorError' },
-  },
-  on: { 'delegation.reply': { actions: 'passReplyToJob' } },
-} as const;
+/**
+ * A state where the task's agent works: the agent loop (agent-loop.ts) in the task's own states, its data
+ * in `context.loop`, made anew on entry (first answer, guardrail retry, human revision). An answer is
+ * judged; a failed loop fails the task.
+ */
+const agentAtWork = (base: '#task.running.working' | '#task.guardrail-retry') => ({
+  entry: 'startLoop' as const,
+  initial: 'thinking' as const,
+  states: loopStates<TaskContext>(
+    base,
+    {
+      // The loop's way out carries its own actions first (`Actions` types only the task's own names).
+      answered: (actions) =>
+        [...judge([...actions, 'recordDraft'] as unknown as Actions)] as LoopTransition[],
+      failed: (actions) => [{ target: '#task.failed', actions: [...actions, 'recordAgentFailure'] }],
+    },
+    (context) => context.loop!,
+  ),
+});
 
 /**
  * A task's life: `pending` until the crew starts or skips it; `running` while its agent's loop works
- * (`working`: the invoked `job` child), its guardrails judge the answer (`validating`) and its
+ * (`working`: the agent loop in the task's own states), its guardrails judge the answer (`validating`) and its
  * callbacks run (`completing`; a task without callbacks or output file finishes at once);
  * `guardrail-retry` while the agent answers again after a failed guardrail; `human-input` while it
  * waits for a person; then `done`, `skipped` or `failed`.
@@ -121,7 +139,10 @@ const agentAtWork = {
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
   actors: {
-    agentJob: agentJobMachine,
+    callModel: fromUnprovided<ModelTurn, ModelCallInput>('callModel'),
+    runTools: fromUnprovided<ToolRound, ToolRunInput>('runTools'),
+    checkAnswer: fromUnprovided<AnswerCheck, AnswerCheckInput>('checkAnswer'),
+    expireAtDeadline: fromUnprovided<never, DeadlineInput>('expireAtDeadline'),
     // Implementations are provided by the runtime (`src/runtime`); these defaults fail loudly.
     runGuardrails: fromUnprovided<GuardrailVerdict, { runId: string; taskId: string; draft: TaskOutputData }>(
       'runGuardrails',
@@ -135,7 +156,11 @@ export const taskMachine = setup({
     ),
   },
   guards: {
-    jobFailed: ({ event }) => !(event as unknown as DoneEvent<JobOutcome>).output.ok,
+    ...mapGuards(
+      (guard) =>
+        ({ context, event }: { context: TaskContext; event: AnyEventObject }) =>
+          guard(context.loop!, event),
+    ),
     hasGuardrails: ({ context }) => context.spec.guardrails > 0,
     wantsHumanInput: ({ context }) => context.spec.humanInput,
     finishesAtOnce: ({ context }) => !context.spec.awaitsCompletion,
@@ -152,30 +177,50 @@ export const taskMachine = setup({
     queuedFeedbackAccepts: ({ context }) => (context.pendingFeedback[0] ?? '').trim() === '',
   },
   actions: {
-    passReplyToJob: sendTo(JOB, ({ event }) => event),
-    recordDraft: assign(({ context, event }) => {
-      const outcome = (event as unknown as DoneEvent<JobOutcome>).output;
-      if (!outcome.ok) return {};
-      const reply = outcome.result;
-      const structured = context.spec.structured;
+    ...mapUpdates((update) =>
+      assign<TaskContext, AnyEventObject, undefined, TaskEvent, never>(({ context, event }) => ({
+        loop: { ...context.loop!, ...update(context.loop!, event) },
+      })),
+    ),
+    dispatchDelegations: enqueueActions(({ context, event, system, enqueue }) => {
+      const loop = context.loop!;
+      for (const { to, event: sent } of delegationsOf(loop, event, system.get(loop.owner))) {
+        enqueue.sendTo(to, sent);
+      }
+    }),
+    startLoop: assign(({ context }) => ({ loop: newLoop(loopInput(context)) })),
+    // The runtime announces delegations (as for a coworker's job).
+    announceDelegations: () => {},
+    announceDelegationReply: () => {},
+    recordDraft: assign(({ context }) => {
+      const loop = context.loop!;
       const draft: TaskOutputData = {
         taskId: context.spec.id,
         name: context.spec.name,
         description: context.spec.description,
         expectedOutput: context.spec.expectedOutput,
-        raw: reply.answer,
-        ...(reply.parsed === undefined ? {} : { parsed: reply.parsed }),
-        ...(reply.json === undefined ? {} : { json: reply.json }),
-        agent: reply.agentRole,
-        outputFormat: structured ? 'json' : 'raw',
-        messages: reply.messages,
+        raw: loop.answer ?? '',
+        ...(loop.parsed === undefined ? {} : { parsed: loop.parsed }),
+        ...(loop.json === undefined ? {} : { json: loop.json }),
+        agent: loop.agent.role,
+        outputFormat: context.spec.structured ? 'json' : 'raw',
+        messages: loop.messages,
         skipped: false,
       };
-      return { draft, conversation: reply.messages, usage: addUsage(context.usage, reply.usage) };
+      return {
+        draft,
+        conversation: loop.messages,
+        usage: addUsage(context.usage, loop.usage),
+        loop: undefined,
+      };
     }),
-    recordAgentFailure: assign(({ context, event }) => {
-      const outcome = (event as unknown as DoneEvent<JobOutcome>).output;
-      return outcome.ok ? {} : { error: outcome.error, usage: addUsage(context.usage, outcome.usage) };
+    recordAgentFailure: assign(({ context }) => {
+      const loop = context.loop!;
+      return {
+        error: loop.error ?? { name: 'Error', message: 'The agent stopped without an answer' },
+        usage: addUsage(context.usage, loop.usage),
+        loop: undefined,
+      };
     }),
     acceptVerdict: assign(({ context, event }) => {
       const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
@@ -281,7 +326,7 @@ export const taskMachine = setup({
     running: {
       initial: 'working',
       states: {
-        working: agentAtWork,
+        working: agentAtWork('#task.running.working'),
         validating: {
           invoke: {
             src: 'runGuardrails',
@@ -319,7 +364,7 @@ export const taskMachine = setup({
       },
     },
     // The agent answers again, with the guardrail's error and its rejected answer.
-    'guardrail-retry': agentAtWork,
+    'guardrail-retry': agentAtWork('#task.guardrail-retry'),
     'human-input': {
       entry: 'announceHumanInput',
       // Feedback queued earlier answers at once; the invoke below is then never started.
@@ -393,7 +438,7 @@ function finishWith(context: TaskContext, output: TaskOutputData): Partial<TaskC
   };
 }
 
-function jobInput(context: TaskContext): JobInput {
+function loopInput(context: TaskContext): LoopInput {
   return {
     runId: context.runId,
     agent: context.spec.agent,

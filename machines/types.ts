@@ -19,7 +19,7 @@ export interface TaskSpec {
   /** systemId of the actor that does the work: `agent:<id>` or `manager`. */
   executor: string;
   /**
-   * The executor (the manager in a hierarchical crew): its loop runs as the task's `job` child, and its
+   * The executor (the manager in a hierarchical crew): its loop runs in the task's own states, and its
    * role is shown on the task's output when the task is skipped.
    */
   agent: AgentSpec;
@@ -54,7 +54,7 @@ export interface WorkRequest {
   kind: WorkKind;
   /** systemId of the actor to answer. */
   replyTo: string;
-  /** For delegations: systemId of the task whose job asked; the answer is passed on to that job. */
+  /** For delegations: systemId of the task whose loop asked; the answer is passed on to that task. */
   askingTask?: string;
   taskId?: string;
   /** Task context text, or the context a coworker shared. */
@@ -64,7 +64,7 @@ export interface WorkRequest {
   /** The conversation so far (guardrail retries and human feedback continue it). */
   conversation: ChatMessage[];
   structured: boolean;
-  /** systemIds this job must never delegate to (the chain that led to it). */
+  /** systemIds this request must never be delegated to (the chain that led to it). */
   chain: string[];
 }
 

@@ -3,8 +3,9 @@ import type { Inputs } from '../interpolation.js';
 /**
  * The version of the checkpoint format this build writes; it reads this one and older ones.
  * 2: the crew snapshot's `context.outcomes` is in chunks by task position (format 1: one record by id).
+ * 3: a task runs its agent's loop in its own states, its data in `context.loop` (format 2: a `job` child).
  */
-export const CHECKPOINT_FORMAT_VERSION = 2;
+export const CHECKPOINT_FORMAT_VERSION = 3;
 
 /** What a checkpoint store keeps for one run: the crew's persisted XState snapshot and what it needs to resume. */
 export interface Checkpoint {

@@ -1,10 +1,12 @@
-import type { ModelCallInput, ModelTurn } from '../../machines/agent-job.machine.js';
+import type { ModelCallInput, ModelTurn } from '../../machines/agent-loop.js';
+import type { WorkRequest } from '../../machines/types.js';
 import { isToolsUnsupportedError } from '../llm/tool-support.js';
 import type { ChatMessage, LLM, LLMRequest, LLMResponse, ToolCall, ToolDefinition } from '../llm/types.js';
-import { getRun, runAgent, type RunAgent, type RunEnv } from '../runtime/run-env.js';
+import { getRun, runAgent, runTask, type RunAgent, type RunEnv } from '../runtime/run-env.js';
 import { usageOfResponse } from '../usage.js';
 import { withDeadline } from './deadline.js';
 import { jobTools } from './job-tools.js';
+import { MANAGER_REQUEST_EXPECTATION, systemMessage, taskMessage } from './prompts.js';
 import { parseReAct, reactToolInstructions } from './react.js';
 import { notifyStep } from './steps.js';
 
@@ -16,26 +18,30 @@ const refusedTools = new WeakSet<RunAgent>();
 /** Models already warned about: a process warns once per model object. */
 const warned = new WeakSet<LLM>();
 
-/** One model call of an agent's loop: rate limit, deadline, events, and the ReAct reading of the reply. */
+/**
+ * One model call of an agent's loop: the opening prompt when the loop has no conversation yet, rate
+ * limit, deadline, events, and the ReAct reading of the reply.
+ */
 export async function callModel(input: ModelCallInput, signal: AbortSignal): Promise<ModelTurn> {
   const env = getRun(input.runId);
   const agent = runAgent(env, input.agentId);
-  const { definitions } = jobTools(env, agent, input.taskId, input.delegates);
+  const { definitions } = jobTools(env, agent, input.taskId, input.delegates, input.work.chain);
   const describe = () =>
     `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms`;
-  const { react, response } = await withDeadline(input.deadline, signal, describe, async (callSignal) => {
+  const sent = await withDeadline(input.deadline, signal, describe, async (callSignal) => {
     const react = usesReAct(agent);
     const request = requestFor(env, agent, input, definitions, react);
     try {
-      return { react, response: await send(env, agent, input, request, callSignal) };
+      return { react, request, response: await send(env, agent, input, request, callSignal) };
     } catch (error) {
       // Only a request that offered tools falls back, and only once: the retry offers none.
       if (!request.tools || !isToolsUnsupportedError(error)) throw error;
       fallBackToReAct(env, agent, error as Error);
       const retry = requestFor(env, agent, input, definitions, true);
-      return { react: true, response: await send(env, agent, input, retry, callSignal) };
+      return { react: true, request: retry, response: await send(env, agent, input, retry, callSignal) };
     }
   });
+  const { react, request, response } = sent;
   const usage = usageOfResponse(response.usage);
   if (env.observed) {
     env.emit({
@@ -47,13 +53,16 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
       usage,
     });
   }
-  const turn = react ? reactTurn(response, input) : nativeTurn(response, input.final);
+  const turn = react
+    ? reactTurn(response, input.final, request.messages.length)
+    : nativeTurn(response, input.final);
   await notifyStep(env, agent, input.taskId, {
     kind: 'answer',
     content: response.content,
     toolCalls: turn.toolCalls,
   });
-  return { ...turn, usage };
+  // The loop keeps the opening prompt as the start of its conversation.
+  return { ...turn, usage, ...(input.messages.length === 0 ? { opening: request.messages } : {}) };
 }
 
 function usesReAct(agent: RunAgent): boolean {
@@ -75,9 +84,13 @@ function requestFor(
     input.structured && input.taskId && !reactActing
       ? env.tasks.get(input.taskId)?.task.outputSchema
       : undefined;
-  // The job's system message was written for native tools; after a fallback it also teaches ReAct.
+  // A conversation begun for native tools also teaches ReAct after a fallback.
   const messages =
-    react && refusedTools.has(agent) ? withReActTools(input.messages, definitions) : input.messages;
+    input.messages.length === 0
+      ? openingMessages(env, agent, input.work, react ? definitions : null)
+      : react && refusedTools.has(agent)
+        ? withReActTools(input.messages, definitions)
+        : input.messages;
   return {
     messages,
     ...(offered.length > 0 ? { tools: offered } : {}),
@@ -142,12 +155,32 @@ function nativeTurn(response: LLMResponse, final: boolean): Omit<ModelTurn, 'usa
   return { assistant, content: response.content ?? '', toolCalls, protocol: 'native' };
 }
 
-function reactTurn(response: LLMResponse, input: ModelCallInput): Omit<ModelTurn, 'usage'> {
+/** The system and user messages a loop begins with: who the agent is, and the task or the coworker's request. */
+function openingMessages(
+  env: RunEnv,
+  agent: RunAgent,
+  work: WorkRequest,
+  reactTools: ToolDefinition[] | null,
+): ChatMessage[] {
+  const task = work.kind === 'task' && work.taskId ? runTask(env, work.taskId) : undefined;
+  const prompt = task
+    ? {
+        description: task.description,
+        expectedOutput: task.expectedOutput,
+        context: work.context,
+        markdown: task.task.markdown,
+        structured: work.structured,
+      }
+    : { description: work.request ?? '', expectedOutput: MANAGER_REQUEST_EXPECTATION, context: work.context };
+  return [systemMessage(agent, reactTools), taskMessage(prompt)];
+}
+
+function reactTurn(response: LLMResponse, final: boolean, sent: number): Omit<ModelTurn, 'usage'> {
   const text = response.content ?? '';
   const assistant: ChatMessage = { role: 'assistant', content: text };
   const step = parseReAct(text);
   if (step.kind === 'final') return { assistant, content: step.answer, toolCalls: [], protocol: 'react' };
-  if (input.final) return { assistant, content: text, toolCalls: [], protocol: 'react' };
-  const call: ToolCall = { id: `react-${input.messages.length}`, name: step.tool, arguments: step.input };
+  if (final) return { assistant, content: text, toolCalls: [], protocol: 'react' };
+  const call: ToolCall = { id: `react-${sent}`, name: step.tool, arguments: step.input };
   return { assistant, content: null, toolCalls: [call], protocol: 'react' };
 }

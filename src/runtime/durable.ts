@@ -1,9 +1,10 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
-import { chunkOutcomes, recordedOutcomes } from '../../machines/crew-outcomes.js';
+import { recordedOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
 import type { Task } from '../task.js';
+import { upgradeCheckpoint } from './checkpoint-upgrade.js';
 
 export function requireStore(store: CheckpointStore | undefined, what: string): CheckpointStore {
   if (!store) {
@@ -97,38 +98,6 @@ export async function latestRunOf(
   }
   return undefined;
 }
-
-type SnapshotWithContext = { context?: Partial<Omit<CrewContext, 'outcomes'>> & { outcomes?: unknown } };
-
-/**
- * A checkpoint in this build's format. Format 1 kept the crew's outcomes as one record by task id; it
- * is converted to the chunks format 2 keeps (the rest of the snapshot restores as it is).
- */
-export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
-  if (checkpoint.formatVersion >= CHECKPOINT_FORMAT_VERSION) return checkpoint;
-  const snapshot = checkpoint.snapshot as SnapshotWithContext | undefined;
-  const context = snapshot?.context;
-  const outcomes = context?.outcomes;
-  const readable = checkpoint.formatVersion === 1;
-  if (!readable || !context?.tasks || (outcomes !== undefined && !isRecord(outcomes))) {
-    const why = readable
-      ? 'its crew snapshot is not in that format'
-      : `this statecrew reads formats 1 to ${CHECKPOINT_FORMAT_VERSION}`;
-    throw new StatecrewError(
-      'checkpoint_mismatch',
-      `Checkpoint of run '${checkpoint.runId}' has format ${checkpoint.formatVersion}, but ${why}`,
-    );
-  }
-  const chunks = chunkOutcomes(context.tasks, (outcomes ?? {}) as Record<string, TaskOutcome>);
-  return {
-    ...checkpoint,
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
-    snapshot: { ...snapshot, context: { ...context, outcomes: chunks } },
-  };
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The recorded task outcomes of a checkpoint's crew snapshot (in this build's format). */
 export function checkpointOutcomes(checkpoint: Checkpoint): Record<string, TaskOutcome> {

@@ -1,11 +1,12 @@
-import { assign, fromPromise } from 'xstate';
-import {
-  agentJobMachine,
-  type DeadlineInput,
-  type JobContext,
-  type ModelCallInput,
-  type ToolRunInput,
-} from '../../machines/agent-job.machine.js';
+import { assign, fromPromise, type AnyEventObject } from 'xstate';
+import { agentJobMachine } from '../../machines/agent-job.machine.js';
+import type {
+  AnswerCheckInput,
+  DeadlineInput,
+  LoopContext,
+  ModelCallInput,
+  ToolRunInput,
+} from '../../machines/agent-loop.js';
 import { agentIdOf, agentMachine, managerMachine } from '../../machines/agent.machine.js';
 import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machine.js';
 import { sequentialCrewMachine } from '../../machines/sequential-crew.machine.js';
@@ -16,8 +17,6 @@ import { outcomeList } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { callModel } from '../executor/call-model.js';
 import { expireAt } from '../executor/deadline.js';
-import { jobTools } from '../executor/job-tools.js';
-import { MANAGER_REQUEST_EXPECTATION, systemMessage, taskMessage } from '../executor/prompts.js';
 import { runTools } from '../executor/run-tools.js';
 import { parseStructuredOutput, type StructuredResult } from '../executor/structured-output.js';
 import { CrewOutput, TaskOutput, type TaskOutputData } from '../outputs.js';
@@ -48,109 +47,87 @@ function inRun<TInput extends { runId: string }, TOutput>(
   });
 }
 
+/** The actors the agent loop invokes, in a task's own states and in a coworker's job alike. */
+const loopActors = {
+  callModel: inRun((_env, input: ModelCallInput, signal) => callModel(input, signal)),
+  runTools: inRun((_env, input: ToolRunInput, signal) => runTools(input, signal)),
+  checkAnswer: inRun(async (env, input: AnswerCheckInput) => {
+    const schema = input.taskId ? env.tasks.get(input.taskId)?.task.outputSchema : undefined;
+    if (!schema) return { ok: true as const, parsed: undefined };
+    const result: StructuredResult<unknown> = parseStructuredOutput(input.answer, schema);
+    return result.ok ? { ok: true as const, parsed: result.value, json: result.json } : result;
+  }),
+  // Bounds a delegating loop's wait for its coworkers' replies (only invoked when there is a deadline).
+  expireAtDeadline: inRun((env, input: DeadlineInput, signal) => {
+    const agent = runAgent(env, input.agentId);
+    return expireAt(
+      input.deadline,
+      signal,
+      () =>
+        `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms while waiting for its coworkers`,
+    );
+  }),
+};
+
 const job = agentJobMachine.provide({
-  actors: {
-    callModel: inRun((_env, input: ModelCallInput, signal) => callModel(input, signal)),
-    runTools: inRun((_env, input: ToolRunInput, signal) => runTools(input, signal)),
-    checkAnswer: inRun(async (env, input: { runId: string; taskId?: string; answer: string }) => {
-      const schema = input.taskId ? env.tasks.get(input.taskId)?.task.outputSchema : undefined;
-      if (!schema) return { ok: true as const, parsed: undefined };
-      const result: StructuredResult<unknown> = parseStructuredOutput(input.answer, schema);
-      return result.ok ? { ok: true as const, parsed: result.value, json: result.json } : result;
-    }),
-    // Bounds a delegating job's wait for its coworkers' replies (only invoked when there is a deadline).
-    expireAtDeadline: inRun((env, input: DeadlineInput, signal) => {
-      const agent = runAgent(env, input.agentId);
-      return expireAt(
-        input.deadline,
-        signal,
-        () =>
-          `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms while waiting for its coworkers`,
-      );
-    }),
-  },
+  actors: loopActors,
   actions: {
-    buildMessages: assign(({ context }) => {
-      if (context.messages.length > 0) return {};
-      const messages = initialMessages(context);
-      return { messages, startMessages: messages };
-    }),
-    announceDelegations: ({ context, event }) => {
-      const env = getRun(context.runId);
-      if (!env.observed) return;
-      const { dispatches } = (
-        event as unknown as {
-          output: {
-            dispatches: Array<{
-              callId: string;
-              kind: 'delegate_work' | 'ask_question';
-              to: string;
-              request: string;
-            }>;
-          };
-        }
-      ).output;
-      for (const d of dispatches) {
-        env.emit({
-          type: 'delegation.sent',
-          runId: env.runId,
-          agentId: context.agent.id,
-          taskId: context.request.taskId,
-          kind: d.kind,
-          requestId: `${context.request.requestId}/${d.callId}`,
-          to: eventAgentId(env, d.to),
-          request: d.request,
-        });
-      }
-    },
-    announceDelegationReply: ({ context, event }) => {
-      const env = getRun(context.runId);
-      if (!env.observed || event.type !== 'delegation.reply') return;
-      const callId = context.awaiting[event.requestId];
-      const call = context.calls.find((c) => c.id === callId);
-      env.emit({
-        type: 'delegation.replied',
-        runId: env.runId,
-        agentId: context.agent.id,
-        taskId: context.request.taskId,
-        kind: call?.name === 'ask_question' ? 'ask_question' : 'delegate_work',
-        requestId: event.requestId,
-        from: event.from,
-        fromRole: env.agents.get(event.from)?.role ?? '',
-        reply: event.answer,
-      });
-    },
+    announceDelegations: ({ context, event }) => announceDelegations(context, event),
+    announceDelegationReply: ({ context, event }) => announceDelegationReply(context, event),
   },
 });
 
-function initialMessages(context: JobContext) {
-  const env = getRun(context.runId);
-  const agent = runAgent(env, context.agent.id);
-  const { request } = context;
-  const react = agent.llm.supportsFunctionCalling === false;
-  const tools = react
-    ? jobTools(env, agent, request.taskId, request.kind === 'task', request.chain).definitions
-    : null;
-  const task = request.kind === 'task' && request.taskId ? runTask(env, request.taskId) : undefined;
-  const work = task
-    ? {
-        description: task.description,
-        expectedOutput: task.expectedOutput,
-        context: request.context,
-        markdown: task.task.markdown,
-        structured: request.structured,
-      }
-    : {
-        description: request.request ?? '',
-        expectedOutput: MANAGER_REQUEST_EXPECTATION,
-        context: request.context,
+function announceDelegations(loop: LoopContext, event: AnyEventObject) {
+  const env = getRun(loop.runId);
+  if (!env.observed) return;
+  const { dispatches } = (
+    event as unknown as {
+      output: {
+        dispatches: Array<{
+          callId: string;
+          kind: 'delegate_work' | 'ask_question';
+          to: string;
+          request: string;
+        }>;
       };
-  return [systemMessage(agent, tools), taskMessage(work)];
+    }
+  ).output;
+  for (const d of dispatches) {
+    env.emit({
+      type: 'delegation.sent',
+      runId: env.runId,
+      agentId: loop.agent.id,
+      taskId: loop.request.taskId,
+      kind: d.kind,
+      requestId: `${loop.request.requestId}/${d.callId}`,
+      to: eventAgentId(env, d.to),
+      request: d.request,
+    });
+  }
+}
+
+function announceDelegationReply(loop: LoopContext, event: AnyEventObject) {
+  const env = getRun(loop.runId);
+  if (!env.observed || event.type !== 'delegation.reply') return;
+  const reply = event as AnyEventObject & { requestId: string; from: string; answer: string };
+  const callId = loop.awaiting[reply.requestId];
+  const call = loop.calls.find((c) => c.id === callId);
+  env.emit({
+    type: 'delegation.replied',
+    runId: env.runId,
+    agentId: loop.agent.id,
+    taskId: loop.request.taskId,
+    kind: call?.name === 'ask_question' ? 'ask_question' : 'delegate_work',
+    requestId: reply.requestId,
+    from: reply.from,
+    fromRole: env.agents.get(reply.from)?.role ?? '',
+    reply: reply.answer,
+  });
 }
 
 const task = taskMachine.provide({
   actors: {
-    agentJob: job,
+    ...loopActors,
     runGuardrails: inRun((env, input: { runId: string; taskId: string; draft: TaskOutputData }, signal) => {
       const t = runTask(env, input.taskId);
       return runGuardrails(env, t, judgeOf(env, t), input.draft, signal);
@@ -164,6 +141,8 @@ const task = taskMachine.provide({
     ),
   },
   actions: {
+    announceDelegations: ({ context, event }) => announceDelegations(context.loop!, event),
+    announceDelegationReply: ({ context, event }) => announceDelegationReply(context.loop!, event),
     announceCompletion: ({ context }) => {
       const env = getRun(context.runId);
       const { outcome } = context;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { recordedOutcomes, type OutcomeChunks } from '../../machines/crew-outcomes.js';
 import {
@@ -92,5 +93,68 @@ describe('checkpoints of an older format', () => {
       code: 'checkpoint_mismatch',
       message: expect.stringContaining('format 1'),
     });
+  });
+
+  // Written by the previous build (format 2), each stopped while a model call was in flight: a task's
+  // agent loop ran as its `job` child then; a format-3 task runs it in its own states.
+  const fixture = (name: string) =>
+    JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Checkpoint;
+
+  it("resumes a format-2 checkpoint whose task's job waited for its model, calling it again", async () => {
+    const saved = fixture('format2-sequential');
+    expect(saved.formatVersion).toBe(2);
+    const store = new MemoryCheckpointStore();
+    await store.save(saved.runId, saved);
+    const llm = new ScriptedLLM(['analysis', 'report']);
+    const agent = new Agent({ id: 'analyst', role: 'Analyst', goal: 'g', backstory: 'b', llm });
+    const tasks = ['gather', 'analyse', 'report'].map(
+      (id) => new Task({ id, description: `Do ${id} on {topic}`, expectedOutput: id, agent }),
+    );
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+
+    const output = await crew.resume(saved.runId);
+
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts about {topic}', 'analysis', 'report']);
+    expect(llm.calls).toHaveLength(2);
+    // The call in flight is made again with the conversation the job had begun.
+    expect(llm.calls[0].messages.at(-1)?.content).toContain('Do analyse on bees');
+    expect(output.tasksOutput[1].messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+    expect((await store.load(saved.runId))?.formatVersion).toBe(CHECKPOINT_FORMAT_VERSION);
+  });
+
+  it("resumes a format-2 checkpoint taken while the manager's job waited for a coworker", async () => {
+    const saved = fixture('format2-hierarchical');
+    const store = new MemoryCheckpointStore();
+    await store.save(saved.runId, saved);
+    const researcherLlm = new ScriptedLLM(['bees dance']);
+    const managerLlm = new ScriptedLLM([
+      (request) => `final, from: ${request.messages.at(-1)?.content ?? ''}`,
+    ]);
+    const researcher = new Agent({
+      id: 'researcher',
+      role: 'Researcher',
+      goal: 'g',
+      backstory: 'b',
+      llm: researcherLlm,
+    });
+    const tasks = [
+      new Task({ id: 'intro', description: 'Introduce {topic}', expectedOutput: 'notes' }),
+      new Task({ id: 'study', description: 'Study {topic}', expectedOutput: 'a study' }),
+    ];
+    const crew = new Crew({
+      agents: [researcher],
+      tasks,
+      process: 'hierarchical',
+      managerLlm,
+      checkpoint: store,
+    });
+
+    const output = await crew.resume(saved.runId);
+
+    // The coworker's job made its model call again; its answer reached the task's loop as the tool result.
+    expect(researcherLlm.calls).toHaveLength(1);
+    expect(researcherLlm.calls[0].messages.at(-1)?.content).toContain('Find facts');
+    expect(managerLlm.calls).toHaveLength(1);
+    expect(output.raw).toBe('final, from: bees dance');
   });
 });

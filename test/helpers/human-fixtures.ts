@@ -66,7 +66,8 @@ export function taskStateRecorder() {
     const snapshot = event.snapshot as { value?: StateValue };
     if (snapshot.value === undefined) return;
     const states = seen.get(id) ?? [];
-    const name = stateName(snapshot.value);
+    // The task's own states: the agent's loop runs in states below `running.working` / `guardrail-retry`.
+    const name = stateName(snapshot.value).replace(/^(running\.working|guardrail-retry)\..*$/, '$1');
     if (states.at(-1) !== name) states.push(name);
     seen.set(id, states);
   };

@@ -185,14 +185,14 @@ describe('the hierarchical process', () => {
         },
       },
     );
-    // The task runs the manager's loop (its `job` child); the loop's delegations leave through the
-    // manager actor, and each answer comes back through it to the task, which hands it to the loop.
+    // The task runs the manager's loop in its own states; the loop's delegations leave through the
+    // manager actor, and each answer comes back through it to the task.
     expect(trace).toContain('manager -> agent:researcher: delegate_work');
     expect(trace).toContain('manager -> agent:writer: ask_question');
     expect(trace).toContain('agent:researcher -> manager: agent.result');
     expect(trace).toContain('agent:writer -> manager: agent.result');
     expect(trace.filter((line) => line === 'manager -> task:job: delegation.reply')).toHaveLength(2);
-    expect(trace.at(-1)).toBe('task:job -> job: delegation.reply');
+    expect(trace.at(-1)).toBe('manager -> task:job: delegation.reply');
   });
 
   it('counts the manager and the workers in the token usage, and streams the delegation', async () => {

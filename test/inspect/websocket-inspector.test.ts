@@ -31,7 +31,7 @@ describe('createCrewInspector', () => {
     for (const name of names) {
       expect(server.messages.find((m) => m.name === name)?.parentId, name).toBe(root);
     }
-    // The researcher's tool ran in its job, whose snapshots carry the tool's result.
+    // The researcher's tool ran in its task's loop, whose snapshots carry the tool's result.
     expect(server.messages.some((m) => JSON.stringify(m).includes('fact about squid'))).toBe(true);
     const rootSnapshots = server.messages.filter(
       (m) => m.type === '@xstate.snapshot' && m.sessionId === root,

@@ -121,6 +121,14 @@ describe('falling back to ReAct when the provider refuses tools', () => {
       expect(systemPrompt(request)).toContain('Tool Name: echo');
       expect(systemPrompt(request).match(/Tool Name: echo/g)).toHaveLength(1);
     }
+    // The tasks' saved conversations begin with the system message that was sent: the ReAct one.
+    const completed = output as Extract<CrewEvent, { type: 'crew.completed' }>;
+    for (const task of completed.output.tasksOutput) {
+      expect(task.messages[0]).toMatchObject({
+        role: 'system',
+        content: expect.stringContaining('Tool Name: echo'),
+      });
+    }
     // The retry is a request of its own in the event stream, without tools.
     const requests = events.filter((e) => e.type === 'llm.request');
     expect(requests.slice(0, 2).map((e) => e.type === 'llm.request' && e.toolNames)).toEqual([['echo'], []]);

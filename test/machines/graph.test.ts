@@ -68,6 +68,19 @@ describe('taskMachine', () => {
   type TaskEvent = EventFromLogic<typeof taskMachine>;
   type TaskSnapshot = SnapshotFrom<typeof taskMachine>;
   const synthetic = (event: { type: string } & Record<string, unknown>) => event as unknown as TaskEvent;
+  /** What the loop's model call gives: a final answer (no tool calls). */
+  const modelAnswer = (content: string) => ({
+    assistant: { role: 'assistant', content },
+    content,
+    toolCalls: [] as unknown[],
+    usage,
+    protocol: 'native',
+  });
+  /** The done event of the one actor the task has invoked now. */
+  const childDone = (snapshot: TaskSnapshot, output: unknown) => {
+    const id = Object.keys(snapshot.children)[0];
+    return synthetic({ type: `xstate.done.actor.${id}`, output, actorId: id });
+  };
   const input = {
     runId: 'graph',
     spec: spec('t', { guardrails: 1, guardrailMaxRetries: 1, humanInput: true }),
@@ -92,21 +105,10 @@ describe('taskMachine', () => {
     if (snapshot.matches({ running: 'validating' })) {
       events.push(done({ ok: true, output: outputData('t', 'checked'), usage }));
       events.push(done({ ok: false, error: 'too short', rejected: 'draft', usage }));
-    } else if (invoked === 'job') {
-      // The agent's loop (the task's `job` child) ends with an answer or a failure.
-      const requestId = `${context.spec.id}#${context.attempt}`;
-      const result = { requestId, kind: 'task', agentRole: 'Worker', answer: 'draft', messages: [], usage };
-      events.push(done({ ok: true, replyTo: 'task:t', result }));
-      events.push(
-        done({
-          ok: false,
-          replyTo: 'task:t',
-          requestId,
-          kind: 'task',
-          error: { name: 'Error', message: 'x' },
-          usage,
-        }),
-      );
+    } else if (context.loop) {
+      // The agent's loop (in the task's own states) waits for its model call: an answer, or an error
+      // (retried once: the worker's maxRetryLimit is 1).
+      events.push(done(modelAnswer('draft')));
     } else if (snapshot.matches('human-input')) {
       events.push(done(''), { type: 'human.feedback', taskId: 't', feedback: '  ' });
       // One round of revision is enough to see the loop, and keeps the graph finite.
@@ -129,6 +131,7 @@ describe('taskMachine', () => {
         retries: s.context.guardrailRetries,
         round: s.context.humanRound,
         error: s.context.error?.name,
+        attempts: s.context.loop?.attempts,
       }),
     limit: 1000,
   });
@@ -201,46 +204,49 @@ describe('taskMachine', () => {
     expect(after.value).toBe('human-input');
   });
 
-  it("runs the agent's loop as its own `job` child, anew for a guardrail retry", () => {
-    const working = paths.find((p) => p.state.matches({ running: 'working' }))!;
-    expect(Object.keys(working.state.children)).toEqual(['job']);
-    const retrying = paths.find((p) => p.state.matches('guardrail-retry'))!;
-    expect(Object.keys(retrying.state.children)).toEqual(['job']);
+  it("runs the agent's loop in its own states, anew for a guardrail retry", () => {
+    const working = paths.find((p) => p.state.matches({ running: { working: 'thinking' } }))!;
+    expect(Object.values(working.state.children).map((c) => c?.src)).toEqual(['callModel']);
+    expect(working.state.context.loop?.request.requestId).toBe('t#0');
+    const retrying = paths.find((p) => p.state.matches({ 'guardrail-retry': 'thinking' }))!;
+    expect(Object.values(retrying.state.children).map((c) => c?.src)).toEqual(['callModel']);
     expect(retrying.state.context.attempt).toBe(1);
+    expect(retrying.state.context.loop?.request.requestId).toBe('t#1');
+    expect(retrying.state.context.loop?.messages.at(-1)?.content).toContain('too short');
   });
 
-  it("passes a coworker's reply on to its job", () => {
+  it("takes a coworker's reply in the loop's tool round, and ends the round with the last one", () => {
     let [snapshot] = initialTransition(taskMachine, input);
     [snapshot] = transition(taskMachine, snapshot, { type: 'task.start', contextText: null });
-    const reply = synthetic({ type: 'delegation.reply', requestId: 't#0/c1', from: 'W', answer: 'a', usage });
-    const [after, actions] = transition(taskMachine, snapshot, reply);
-    expect(after.value).toEqual({ running: 'working' });
-    expect(actions).toContainEqual(
-      expect.objectContaining({ params: expect.objectContaining({ event: reply }) }),
-    );
+    const callTools = { ...modelAnswer(''), toolCalls: [{ id: 'c1', name: 'delegate_work', arguments: {} }] };
+    [snapshot] = transition(taskMachine, snapshot, childDone(snapshot, callTools));
+    expect(snapshot.value).toEqual({ running: { working: { acting: 'tools' } } });
+    const dispatch = { callId: 'c1', kind: 'delegate_work', to: 'agent:w', request: 'r', context: 'c' };
+    const round = { results: {}, dispatches: [dispatch], usageCounts: {} };
+    [snapshot] = transition(taskMachine, snapshot, childDone(snapshot, round));
+    expect(snapshot.value).toEqual({ running: { working: { acting: { delegating: 'waiting' } } } });
+    expect(snapshot.context.loop?.awaiting).toEqual({ 't#0/c1': 'c1' });
+
+    const stranger = synthetic({
+      type: 'delegation.reply',
+      requestId: 'x#0/c1',
+      from: 'w',
+      answer: '?',
+      usage,
+    });
+    expect(transition(taskMachine, snapshot, stranger)[0].context.loop?.awaiting).toEqual({ 't#0/c1': 'c1' });
+    const reply = synthetic({ type: 'delegation.reply', requestId: 't#0/c1', from: 'w', answer: 'a', usage });
+    [snapshot] = transition(taskMachine, snapshot, reply);
+    // maxIter is 1: the round spent it, so the agent is made to answer.
+    expect(snapshot.value).toEqual({ running: { working: 'forcing' } });
+    expect(snapshot.context.loop?.messages.at(-2)).toEqual({ role: 'tool', toolCallId: 'c1', content: 'a' });
   });
 
   it('finishes in the step that accepts its output when nothing waits for it (no callback, no file)', () => {
     const plain = { runId: 'graph', spec: spec('t', { awaitsCompletion: false }) };
     let [snapshot] = initialTransition(taskMachine, plain);
     [snapshot] = transition(taskMachine, snapshot, { type: 'task.start', contextText: null });
-    const result = {
-      requestId: 't#0',
-      kind: 'task',
-      agentRole: 'Worker',
-      answer: 'final',
-      messages: [],
-      usage,
-    };
-    const [done] = transition(
-      taskMachine,
-      snapshot,
-      synthetic({
-        type: 'xstate.done.actor.job',
-        actorId: 'job',
-        output: { ok: true, replyTo: 'task:t', result },
-      }),
-    );
+    const [done] = transition(taskMachine, snapshot, childDone(snapshot, modelAnswer('final')));
     expect(done.value).toBe('done');
     expect(done.children).toEqual({});
     expect(done.output).toMatchObject({ status: 'done', output: { raw: 'final' } });

@@ -38,7 +38,13 @@ function buildCrew(research: ScriptedReply[], writing: ScriptedReply[]) {
 interface PersistedChild {
   src: string;
   systemId?: string;
-  snapshot: { value?: unknown; status: string; children?: Record<string, PersistedChild>; input?: unknown };
+  snapshot: {
+    value?: unknown;
+    status: string;
+    context?: { loop?: unknown };
+    children?: Record<string, PersistedChild>;
+    input?: unknown;
+  };
 }
 interface PersistedCrew {
   value: unknown;
@@ -109,17 +115,16 @@ describe('a persisted snapshot taken mid-run', () => {
       systemId: `task:${research.id}`,
       snapshot: { value: 'done' },
     });
-    expect(taskChild(draft.id).snapshot.value).toEqual({ running: 'working' });
+    // The writer's loop runs in the draft task's own states, waiting for its model call.
+    expect(taskChild(draft.id).snapshot.value).toEqual({ running: { working: 'thinking' } });
     expect(taskChild(polish.id).snapshot.value).toBe('pending');
     expect(saved.children[`agent:${first.writer.id}`]).toMatchObject({
       src: 'agent',
       systemId: `agent:${first.writer.id}`,
     });
-    // The writer's loop runs as the draft task's `job` child, waiting for its model call.
-    const job = taskChild(draft.id).snapshot.children?.job as PersistedChild;
-    expect(job).toMatchObject({ src: 'agentJob', snapshot: { value: 'thinking' } });
-    const modelCall = Object.values(job.snapshot.children ?? {})[0];
+    const modelCall = Object.values(taskChild(draft.id).snapshot.children ?? {})[0] as PersistedChild;
     expect(modelCall).toMatchObject({ src: 'callModel', snapshot: { status: 'active' } });
+    expect(taskChild(draft.id).snapshot.context?.loop).toMatchObject({ iterations: 0, attempts: 0 });
 
     // "Another process": the first run's registration is gone with it, and the crew is rebuilt from
     // the same code (same ids) with fresh models.

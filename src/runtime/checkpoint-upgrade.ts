@@ -1,0 +1,124 @@
+import type { CrewContext } from '../../machines/crew-chart.js';
+import { chunkOutcomes } from '../../machines/crew-outcomes.js';
+import type { TaskOutcome } from '../../machines/types.js';
+import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../checkpoint/types.js';
+import { StatecrewError } from '../errors.js';
+
+/** A persisted actor as XState writes it into its parent's snapshot. */
+interface PersistedActor {
+  src?: unknown;
+  snapshot: {
+    value?: unknown;
+    context?: Record<string, unknown>;
+    children?: Record<string, PersistedActor>;
+    input?: Record<string, unknown>;
+  };
+}
+
+type CrewSnapshot = PersistedActor['snapshot'] & {
+  context?: Partial<Omit<CrewContext, 'outcomes'>> & { outcomes?: unknown };
+};
+
+/**
+ * A checkpoint in this build's format, converted step by step from older ones:
+ * - 1 → 2: the crew's outcomes, kept as one record by task id, go into chunks by task position;
+ * - 2 → 3: a task ran its agent's loop as a `job` child; the loop now runs in the task's own states.
+ * Anything else is refused with `checkpoint_mismatch`.
+ */
+export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
+  let upgraded = checkpoint;
+  if (upgraded.formatVersion === 1) upgraded = outcomesInChunks(upgraded);
+  if (upgraded.formatVersion === 2) upgraded = loopsInTasks(upgraded);
+  if (upgraded.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    throw mismatch(checkpoint, `this statecrew reads formats 1 to ${CHECKPOINT_FORMAT_VERSION}`);
+  }
+  return upgraded;
+}
+
+function mismatch(checkpoint: Checkpoint, why: string) {
+  return new StatecrewError(
+    'checkpoint_mismatch',
+    `Checkpoint of run '${checkpoint.runId}' has format ${checkpoint.formatVersion}, but ${why}`,
+  );
+}
+
+function outcomesInChunks(checkpoint: Checkpoint): Checkpoint {
+  const snapshot = checkpoint.snapshot as CrewSnapshot | undefined;
+  const context = snapshot?.context;
+  const outcomes = context?.outcomes;
+  if (!context?.tasks || (outcomes !== undefined && !isRecord(outcomes))) {
+    throw mismatch(checkpoint, 'its crew snapshot is not in that format');
+  }
+  const chunks = chunkOutcomes(context.tasks, (outcomes ?? {}) as Record<string, TaskOutcome>);
+  return {
+    ...checkpoint,
+    formatVersion: 2,
+    snapshot: { ...snapshot, context: { ...context, outcomes: chunks } },
+  };
+}
+
+function loopsInTasks(checkpoint: Checkpoint): Checkpoint {
+  const snapshot = checkpoint.snapshot as CrewSnapshot | undefined;
+  if (!snapshot?.context?.tasks) throw mismatch(checkpoint, 'its crew snapshot is not in that format');
+  return { ...checkpoint, formatVersion: 3, snapshot: withLoopsInTasks(snapshot) };
+}
+
+/** Every persisted actor below `snapshot`, converted (a new tree: the checkpoint is not changed). */
+function withLoopsInTasks(snapshot: PersistedActor['snapshot']): PersistedActor['snapshot'] {
+  const children = Object.entries(snapshot.children ?? {}).map(([id, child]): [string, PersistedActor] => [
+    id,
+    { ...child, snapshot: converted(child) },
+  ]);
+  return { ...snapshot, children: Object.fromEntries(children) };
+}
+
+function converted(actor: PersistedActor): PersistedActor['snapshot'] {
+  const inner = withLoopsInTasks(actor.snapshot);
+  if (actor.src === 'agentJob') return withWorkOnModelCalls(inner, inner.context);
+  const job = inner.children?.job;
+  if (actor.src !== 'task' || job?.src !== 'agentJob') return inner;
+  return hoisted(inner, job);
+}
+
+/**
+ * A task whose `job` child ran its agent's loop: the job's state goes under the task's state
+ * (`running.working` or `guardrail-retry`), its context into `context.loop`, and its invoked children
+ * to the task, under the ids XState gives the same invokes in the task's states.
+ */
+function hoisted(task: PersistedActor['snapshot'], job: PersistedActor): PersistedActor['snapshot'] {
+  const base = isRecord(task.value) && 'running' in task.value ? 'running.working' : 'guardrail-retry';
+  const value =
+    base === 'running.working'
+      ? { running: { working: job.snapshot.value } }
+      : { [base]: job.snapshot.value };
+  const { job: _job, ...others } = task.children ?? {};
+  const moved = Object.entries(job.snapshot.children ?? {}).map(([id, child]): [string, PersistedActor] => [
+    id.replace(/^(\d+)\.job\./, `$1.task.${base}.`),
+    child,
+  ]);
+  return withWorkOnModelCalls(
+    {
+      ...task,
+      value,
+      context: { ...task.context, loop: job.snapshot.context },
+      children: { ...others, ...Object.fromEntries(moved) },
+    },
+    job.snapshot.context,
+  );
+}
+
+/** A model call in flight is made again on restore: its input now names the request it works on. */
+function withWorkOnModelCalls(
+  snapshot: PersistedActor['snapshot'],
+  loop: Record<string, unknown> | undefined,
+): PersistedActor['snapshot'] {
+  const children = Object.entries(snapshot.children ?? {}).map(([id, child]): [string, PersistedActor] => {
+    const input = child.snapshot.input;
+    if (child.src !== 'callModel' || !input || 'work' in input) return [id, child];
+    return [id, { ...child, snapshot: { ...child.snapshot, input: { ...input, work: loop?.request } } }];
+  });
+  return { ...snapshot, children: Object.fromEntries(children) };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
