@@ -3,7 +3,7 @@
 // "timeout"), its results are merged into bench/results/latest.json (the `peers` key written by
 // `npm run bench:peers` is kept) and a table with the targets is printed.
 //
-//   npm run bench                       everything (≈3–5 min on 2 cores)
+//   npm run bench                       everything (about half a minute on 2 cores)
 //   npm run bench -- --only=sequential,fanout
 //   npm run bench -- --quick            fewer runs, sizes up to 5k (a smoke test of the bench itself)
 //   npm run bench -- --timeout=60       seconds per workload process (default 120)
