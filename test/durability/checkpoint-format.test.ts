@@ -11,6 +11,7 @@ import {
   Task,
   type Checkpoint,
 } from '../../src/index.js';
+import { upgradeCheckpoint } from '../../src/runtime/checkpoint-upgrade.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { deferred, until } from '../helpers/crew-fixtures.js';
 
@@ -156,5 +157,44 @@ describe('checkpoints of an older format', () => {
     expect(researcherLlm.calls[0].messages.at(-1)?.content).toContain('Find facts');
     expect(managerLlm.calls).toHaveLength(1);
     expect(output.raw).toBe('final, from: bees dance');
+  });
+
+  it("moves a format-2 job in guardrail-retry into the task's own states, renaming its children", () => {
+    const request = {
+      requestId: 't#1',
+      kind: 'task',
+      replyTo: 'task:t',
+      conversation: [],
+      chain: ['agent:a'],
+    };
+    const job = {
+      src: 'agentJob',
+      snapshot: {
+        value: { acting: 'tools' },
+        status: 'active',
+        context: { request, iterations: 1 },
+        children: { '0.job.acting.tools': { src: 'runTools', snapshot: { status: 'active', input: {} } } },
+      },
+    };
+    const task = {
+      src: 'task',
+      systemId: 'task:t',
+      snapshot: { value: 'guardrail-retry', status: 'active', context: { attempt: 1 }, children: { job } },
+    };
+    const old = {
+      formatVersion: 2,
+      runId: 'r',
+      snapshot: { value: { running: 'next' }, context: { tasks: [] }, children: { 'task:t': task } },
+    } as unknown as Checkpoint;
+
+    const upgraded = upgradeCheckpoint(old);
+
+    const restored = (upgraded.snapshot as { children: Record<string, typeof task> }).children['task:t'];
+    expect(upgraded.formatVersion).toBe(CHECKPOINT_FORMAT_VERSION);
+    expect(restored.snapshot.value).toEqual({ 'guardrail-retry': { acting: 'tools' } });
+    expect(restored.snapshot.context).toEqual({ attempt: 1, loop: { request, iterations: 1 } });
+    expect(Object.keys(restored.snapshot.children)).toEqual(['0.task.guardrail-retry.acting.tools']);
+    // The checkpoint as loaded is not changed.
+    expect(task.snapshot.children.job).toBe(job);
   });
 });
