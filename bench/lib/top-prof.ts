@@ -37,6 +37,8 @@ function area(url: string, name: string): string {
   if (url.includes('/machines/')) return 'statecrew machines/';
   if (url.includes('/src/')) return 'statecrew src/';
   if (url.includes('/bench/')) return 'bench harness';
+  // What the bench runs: the built package.
+  if (/\/dist\/[^/]+\.js$/.test(url)) return 'statecrew (dist/)';
   return url;
 }
 
