@@ -352,7 +352,8 @@ type LoopAction = LoopUpdateName | 'dispatchDelegations' | 'announceDelegations'
 /** A guard's name, or a guard built from names (`and`). */
 type Guard = string | object;
 export interface LoopTransition {
-  target: string;
+  /** None: the actions run and the loop stays where it is. */
+  target?: string;
   guard?: Guard;
   actions: readonly string[];
   reenter?: boolean;
