@@ -19,8 +19,11 @@ export interface ModelTurn {
   toolCalls: ToolCall[];
   usage: UsageMetrics;
   protocol: 'native' | 'react';
-  /** The loop's first call: the system and user messages it began the conversation with. */
-  opening?: ChatMessage[];
+  /**
+   * The conversation as this call sent it, when the call wrote it (a loop's first call: the opening system
+   * and task messages) or rewrote it (after a ReAct fallback, a system message that also teaches ReAct).
+   */
+  sent?: ChatMessage[];
 }
 
 /** A delegation the tool runner resolved to a coworker; the loop sends it as an event. */
@@ -197,8 +200,9 @@ export const loopUpdates = {
   recordTurn: (loop, event) => {
     const turn = outputOf<ModelTurn>(event);
     return {
-      messages: [...(turn.opening ?? loop.messages), turn.assistant],
-      ...(turn.opening ? { startMessages: turn.opening } : {}),
+      messages: [...(turn.sent ?? loop.messages), turn.assistant],
+      // An error retry starts over from the opening prompt.
+      ...(loop.messages.length === 0 && turn.sent ? { startMessages: turn.sent } : {}),
       calls: turn.toolCalls,
       protocol: turn.protocol,
       results: {},

@@ -61,8 +61,8 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
     content: response.content,
     toolCalls: turn.toolCalls,
   });
-  // The loop keeps the opening prompt as the start of its conversation.
-  return { ...turn, usage, ...(input.messages.length === 0 ? { opening: request.messages } : {}) };
+  // The loop keeps the conversation as it was sent (its opening prompt, a system message rewritten for ReAct).
+  return { ...turn, usage, ...(request.messages !== input.messages ? { sent: request.messages } : {}) };
 }
 
 function usesReAct(agent: RunAgent): boolean {

@@ -11,7 +11,12 @@ import {
   type CrewEvent,
 } from '../../src/index.js';
 import { isToolsUnsupportedError } from '../../src/llm/tool-support.js';
-import { startFakeOpenAI, type FakeOpenAIServer, type RecordedRequest } from '../../src/testing/index.js';
+import {
+  startFakeOpenAI,
+  type FakeOpenAIServer,
+  type FakeReply,
+  type RecordedRequest,
+} from '../../src/testing/index.js';
 
 const OLLAMA_REFUSAL = 'registry.ollama.ai/library/gemma2:2b does not support tools';
 
@@ -44,7 +49,7 @@ function toolLessModel(request: RecordedRequest) {
   return 'Thought: I should echo\nAction: echo\nAction Input: {"word": "ping"}';
 }
 
-async function serve(handler: (request: RecordedRequest) => ReturnType<typeof toolLessModel>) {
+async function serve(handler: (request: RecordedRequest) => FakeReply) {
   const server = await startFakeOpenAI({ handler });
   servers.push(server);
   return server;
@@ -136,6 +141,25 @@ describe('falling back to ReAct when the provider refuses tools', () => {
     expect(String(warn.mock.calls[0][0])).toMatch(
       /does not support tools.*ReAct.*supportsFunctionCalling: false/s,
     );
+  });
+
+  it('keeps the rewritten system message in the conversation when a later call falls back', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    // Tools work for the first call (a native tool call), then the provider refuses them.
+    const server = await serve((request) => {
+      if (request.index === 0) return { toolCalls: [{ name: 'echo', arguments: { word: 'ping' } }] };
+      if (request.body.tools) return refusal();
+      return 'Thought: I now know the final answer\nFinal Answer: echoed ping';
+    });
+    const output = await crewOn(server).kickoff();
+
+    expect(output.raw).toBe('echoed ping');
+    expect(server.requests.map((r) => r.body.tools !== undefined)).toEqual([true, true, false]);
+    expect(systemPrompt(server.requests[0])).not.toContain('Tool Name: echo');
+    expect(systemPrompt(server.requests[2])).toContain('Tool Name: echo');
+    const saved = output.tasksOutput[0].messages;
+    expect(saved[0]).toMatchObject({ role: 'system', content: expect.stringContaining('Tool Name: echo') });
+    expect(saved.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
   });
 
   it('does not loop when the model refuses the ReAct retry too', async () => {
