@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Crew, Task, type Guardrail } from '../../src/index.js';
-import { ScriptedLLM } from '../../src/testing/index.js';
+import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { contents, lastMessage, taskStateRecorder, writer } from '../helpers/human-fixtures.js';
 
 const atMost =
@@ -40,7 +40,7 @@ describe('guardrails in async tasks', () => {
 });
 
 describe('guardrails in a hierarchical crew', () => {
-  function hierarchical(managerScript: string[], writerScript: string[], guardrail: Guardrail) {
+  function hierarchical(managerScript: ScriptedReply[], writerScript: ScriptedReply[], guardrail: Guardrail) {
     const managerLlm = new ScriptedLLM(managerScript, { model: 'manager-model' });
     const w = writer(writerScript);
     const task = new Task({
@@ -65,6 +65,37 @@ describe('guardrails in a hierarchical crew', () => {
     expect(managerLlm.calls).toHaveLength(2);
     expect(lastMessage(managerLlm.calls[1])).toContain('longer than 10 characters');
     expect(contents(managerLlm.calls[1], 'assistant')).toEqual(['The manager wrote a long one']);
+  });
+
+  it("take a coworker's reply in the retry too (the loop of guardrail-retry delegates)", async () => {
+    const states = taskStateRecorder();
+    const delegate = (id: string) => ({
+      toolCalls: [
+        {
+          id,
+          name: 'delegate_work',
+          arguments: { task: 'Write it', context: 'a slogan', coworker: 'Writer' },
+        },
+      ],
+    });
+    const { crew, managerLlm, writerLlm } = hierarchical(
+      [
+        delegate('c1'),
+        (r) => `${r.messages.at(-1)?.content}`,
+        delegate('c2'),
+        (r) => `${r.messages.at(-1)?.content}`,
+      ],
+      ['A very long slogan indeed', 'Short'],
+      atMost(10),
+    );
+    const output = await crew.kickoff(undefined, { inspect: states.inspect });
+
+    expect(output.raw).toBe('Short');
+    expect(states.statesOf('slogan')).toContain('guardrail-retry');
+    expect(writerLlm.calls).toHaveLength(2);
+    expect(managerLlm.calls).toHaveLength(4);
+    // The retry's tool round got the writer's second answer as the delegate_work result.
+    expect(managerLlm.calls[3].messages.at(-1)).toMatchObject({ role: 'tool', content: 'Short' });
   });
 
   it('judge a string guardrail with the model of the task’s agent, not the manager’s', async () => {
