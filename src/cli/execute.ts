@@ -46,7 +46,10 @@ export async function execute(loaded: Crew, args: RunArgs, launch: Launch): Prom
     const runId = progress.runId();
     if (runId) stderr(`run id: ${runId}`);
     if (runId && args.checkpointDir) {
-      stderr(`resume with: statecrew resume ${runId} ${args.module} --checkpoint-dir ${args.checkpointDir}`);
+      const exported = args.exportName ? ` --export ${args.exportName}` : '';
+      stderr(
+        `resume with: statecrew resume ${runId} ${args.module}${exported} --checkpoint-dir ${args.checkpointDir}`,
+      );
     }
     return controller.signal.aborted ? INTERRUPTED : 1;
   } finally {

@@ -61,6 +61,21 @@ describe('statecrew run', () => {
     expect(stderr).not.toContain(key);
   });
 
+  it('says how to resume a failed run, with the same --export', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'statecrew-cli-'));
+    try {
+      const args = ['run', fixture, '--export', 'failingCrew', '--checkpoint-dir', dir];
+      const { code, stderr } = await cli(args, { env: { STATECREW_TEST_API_KEY: 'sk-test-x' } });
+      expect(code).toBe(1);
+      const runId = RUN_ID.exec(stderr)![1];
+      expect(stderr).toContain(
+        `resume with: statecrew resume ${runId} ${fixture} --export failingCrew --checkpoint-dir ${dir}`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('aborts the run on Ctrl-C (SIGINT) and exits 130 with the run id', async () => {
     const { code, stdout, stderr } = await cli(['run', fixture, '--export', 'stuckCrew'], {
       interruptOn: 'MODEL CALLED',
