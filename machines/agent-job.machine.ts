@@ -1,36 +1,19 @@
-import { assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
-import { fromUnprovided } from './unprovided.js';
+import { assign, setup } from 'xstate';
 import {
-  delegationsOf,
+  loopActors,
+  loopParts,
   loopStates,
-  mapGuards,
-  mapUpdates,
   newLoop,
-  type AnswerCheck,
-  type AnswerCheckInput,
-  type DeadlineInput,
   type DelegationReply,
   type LoopContext,
   type LoopInput,
-  type ModelCallInput,
-  type ModelTurn,
-  type ToolRound,
-  type ToolRunInput,
 } from './agent-loop.js';
 import type { ErrorData, WorkKind, WorkResult } from './types.js';
 
-export type {
-  AnswerCheck,
-  DeadlineInput,
-  Dispatch,
-  ModelCallInput,
-  ModelTurn,
-  ToolRound,
-  ToolRunInput,
-} from './agent-loop.js';
+export type { DeadlineInput, Dispatch, ModelTurn, ToolRound, ToolRunInput } from './agent-loop.js';
 
-/** A coworker's request run by an agent actor: the loop's data is the job's whole context. */
-export type JobContext = LoopContext;
+/** A coworker's request run by an agent actor: the loop's data is the job's context, with how it ended. */
+export type JobContext = LoopContext & { failed: boolean };
 export type JobInput = LoopInput;
 export type JobEvent = DelegationReply;
 
@@ -51,39 +34,22 @@ export type JobOutcome =
  * agent actor: the agent loop (agent-loop.ts), then `done` or `failed`; the output answers the asker.
  * Errors re-run the whole request up to `maxRetryLimit`.
  */
+const loop = loopParts<JobContext, JobEvent>(
+  (context) => context,
+  (_context, update) => update,
+);
+
 export const agentJobMachine = setup({
   types: {} as { context: JobContext; events: JobEvent; input: JobInput; output: JobOutcome },
-  actors: {
-    callModel: fromUnprovided<ModelTurn, ModelCallInput>('callModel'),
-    runTools: fromUnprovided<ToolRound, ToolRunInput>('runTools'),
-    checkAnswer: fromUnprovided<AnswerCheck, AnswerCheckInput>('checkAnswer'),
-    /** Rejects with the `execution_timeout` error once `deadline` passes; never resolves. */
-    expireAtDeadline: fromUnprovided<never, DeadlineInput>('expireAtDeadline'),
-  },
-  guards: mapGuards(
-    (guard) =>
-      ({ context, event }: { context: JobContext; event: AnyEventObject }) =>
-        guard(context, event),
-  ),
+  actors: loopActors,
+  guards: loop.guards,
   actions: {
-    ...mapUpdates((update) =>
-      assign<JobContext, AnyEventObject, undefined, JobEvent, never>(({ context, event }) =>
-        update(context, event),
-      ),
-    ),
-    dispatchDelegations: enqueueActions(({ context, event, system, enqueue }) => {
-      for (const { to, event: sent } of delegationsOf(context, event, system.get(context.owner))) {
-        enqueue.sendTo(to, sent);
-      }
-    }),
-    // The runtime announces delegations (events are its side effects; the chart only names them).
-    announceDelegations: () => {},
-    announceDelegationReply: () => {},
+    ...loop.actions,
     markFailed: assign({ failed: true }),
   },
 }).createMachine({
   id: 'job',
-  context: ({ input }) => newLoop(input),
+  context: ({ input }) => ({ ...newLoop(input), failed: false }),
   initial: 'thinking',
   output: ({ context }) => outcome(context),
   states: {

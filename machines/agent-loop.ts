@@ -1,9 +1,18 @@
-import { and, type AnyEventObject, type AnyActorRef } from 'xstate';
+import {
+  and,
+  assign,
+  enqueueActions,
+  type AnyActorRef,
+  type AnyEventObject,
+  type EventObject,
+  type MachineContext,
+} from 'xstate';
 import { FORCE_FINAL_ANSWER, fixAnswerMessage } from '../src/executor/prompts.js';
 import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
 import { errorData, type AgentSpec, type ErrorData, type WorkKind, type WorkRequest } from './types.js';
+import { fromUnprovided } from './unprovided.js';
 
 // The agent loop (SPEC §4.2): `thinking` (a model call), `acting` (tools run, delegations go out as events
 // and their replies come back), `forcing` (the last call once `maxIter` is spent), `checking` (structured
@@ -54,7 +63,6 @@ export type DelegationReply = {
   from: string;
   answer: string;
   usage: UsageMetrics;
-  failed?: boolean;
 };
 
 export interface LoopInput {
@@ -71,7 +79,6 @@ export interface LoopContext {
   owner: string;
   request: WorkRequest;
   messages: ChatMessage[];
-  startMessages: ChatMessage[];
   iterations: number;
   attempts: number;
   parseAttempts: number;
@@ -88,21 +95,16 @@ export interface LoopContext {
   json?: Record<string, unknown>;
   usage: UsageMetrics;
   error?: ErrorData;
-  failed: boolean;
 }
 
 export interface ModelCallInput {
   runId: string;
   agentId: string;
-  taskId?: string;
-  requestId: string;
   messages: ChatMessage[];
   deadline: number | null;
   /** The last call after `maxIter`: no tools offered. */
   final: boolean;
-  structured: boolean;
-  delegates: boolean;
-  /** The request worked on: its first call begins the conversation from it. */
+  /** The request worked on (its task, whether it may delegate, structured or not); a first call begins the conversation from it. */
   work: WorkRequest;
 }
 
@@ -139,7 +141,6 @@ export function newLoop(input: LoopInput): LoopContext {
     owner: input.owner,
     request: input.request,
     messages: input.request.conversation,
-    startMessages: input.request.conversation,
     iterations: 0,
     attempts: 0,
     parseAttempts: 0,
@@ -150,7 +151,6 @@ export function newLoop(input: LoopInput): LoopContext {
     usageCounts: {},
     protocol: 'native',
     usage: emptyUsage(),
-    failed: false,
   };
 }
 
@@ -163,7 +163,7 @@ const MAX_PARSE_RETRIES = 3;
 type LoopGuard = (loop: LoopContext, event: AnyEventObject) => boolean;
 
 /** The loop's guards, as functions of its data (each chart reads them from where it keeps the loop). */
-export const loopGuards = {
+const loopGuards = {
   wantsTools: (_loop, event) => outputOf<ModelTurn>(event).toolCalls.length > 0,
   canRetry: (loop, event) => {
     const error = errorData((event as { error?: unknown }).error);
@@ -173,17 +173,12 @@ export const loopGuards = {
       error.name !== 'AbortError'
     );
   },
-  sendsDelegations: (_loop, event) => outputOf<ToolRound>(event).dispatches.length > 0,
+  sendsDelegations: (_loop, event) => sendsDelegations(event),
   // Only a loop with a deadline that sent delegations waits under a timer (the other paths start none).
-  delegatesUnderDeadline: (loop, event) =>
-    loop.deadline !== null && outputOf<ToolRound>(event).dispatches.length > 0,
-  isAwaited: (loop, event) =>
-    event.type === 'delegation.reply' && loop.awaiting[(event as DelegationReply).requestId] !== undefined,
+  delegatesUnderDeadline: (loop, event) => loop.deadline !== null && sendsDelegations(event),
+  isAwaited: (loop, event) => isAwaited(loop, event),
   /** The reply the loop still waits for is the only one left: it ends the round. */
-  answersLast: (loop, event) =>
-    event.type === 'delegation.reply' &&
-    loop.awaiting[(event as DelegationReply).requestId] !== undefined &&
-    Object.keys(loop.awaiting).length === 1,
+  answersLast: (loop, event) => isAwaited(loop, event) && Object.keys(loop.awaiting).length === 1,
   roundGaveAnswer: (_loop, event) => outputOf<ToolRound>(event).finalAnswer !== undefined,
   toolGaveAnswer: (loop) => loop.answer !== undefined,
   // Checked as a round ends, before `appendToolMessages` counts it.
@@ -193,16 +188,18 @@ export const loopGuards = {
   canReparse: (loop) => loop.parseAttempts < MAX_PARSE_RETRIES,
 } satisfies Record<string, LoopGuard>;
 
+const sendsDelegations = (event: AnyEventObject) => outputOf<ToolRound>(event).dispatches.length > 0;
+const isAwaited = (loop: LoopContext, event: AnyEventObject) =>
+  loop.awaiting[(event as DelegationReply).requestId] !== undefined;
+
 type LoopUpdate = (loop: LoopContext, event: AnyEventObject) => Partial<LoopContext>;
 
 /** The loop's context updates, as functions of its data (each chart assigns them where it keeps the loop). */
-export const loopUpdates = {
+const loopUpdates = {
   recordTurn: (loop, event) => {
     const turn = outputOf<ModelTurn>(event);
     return {
       messages: [...(turn.sent ?? loop.messages), turn.assistant],
-      // An error retry starts over from the opening prompt.
-      ...(loop.messages.length === 0 && turn.sent ? { startMessages: turn.sent } : {}),
       calls: turn.toolCalls,
       protocol: turn.protocol,
       results: {},
@@ -210,7 +207,8 @@ export const loopUpdates = {
       answer: turn.toolCalls.length > 0 ? undefined : (turn.content ?? ''),
     };
   },
-  // A retry after an error re-runs the same request: messages and iterations start over, but the
+  // A retry after an error re-runs the same request from the conversation it was given (a first run's
+  // opening prompt is written again by its next model call): messages and iterations start over, but the
   // deadline and the tools' usage counts carry on. crewAI counts a tool's uses on the tool itself, so
   // re-running cannot reset its `max_usage_count`; here `restart` keeps `usageCounts`.
   // Their scope is one request. A guardrail retry or a human revision is a new run of the agent
@@ -219,7 +217,7 @@ export const loopUpdates = {
   // where crewAI's counter lives as long as the tool object.
   restart: (loop, event) => ({
     attempts: loop.attempts + 1,
-    messages: loop.startMessages,
+    messages: loop.request.conversation,
     iterations: 0,
     parseAttempts: 0,
     lastCall: undefined,
@@ -239,13 +237,12 @@ export const loopUpdates = {
     };
   },
   recordReply: (loop, event) => {
+    // Only taken for a reply the loop waits for (`isAwaited`, `answersLast`).
     const reply = event as DelegationReply;
-    const callId = loop.awaiting[reply.requestId];
-    if (callId === undefined) return {};
-    const { [reply.requestId]: _answered, ...awaiting } = loop.awaiting;
+    const { [reply.requestId]: callId, ...awaiting } = loop.awaiting;
     return {
       awaiting,
-      results: { ...loop.results, [callId]: reply.answer },
+      results: { ...loop.results, [callId!]: reply.answer },
       usage: addUsage(loop.usage, reply.usage),
     };
   },
@@ -282,8 +279,8 @@ export const loopUpdates = {
   recordError: (_loop, event) => ({ error: errorData((event as { error?: unknown }).error) }),
 } satisfies Record<string, LoopUpdate>;
 
-export type LoopGuardName = keyof typeof loopGuards;
-export type LoopUpdateName = keyof typeof loopUpdates;
+type LoopGuardName = keyof typeof loopGuards;
+type LoopUpdateName = keyof typeof loopUpdates;
 
 /**
  * The delegations a tool round sends: each goes to the loop's owner (its agent actor), which sends it
@@ -315,17 +312,13 @@ export function delegationsOf(
 }
 
 /** What the invoked actors of the loop are given. */
-export const loopInputs = {
+const loopInputs = {
   modelCall: (loop: LoopContext, final: boolean): ModelCallInput => ({
     runId: loop.runId,
     agentId: loop.agent.id,
-    taskId: loop.request.taskId,
-    requestId: loop.request.requestId,
     messages: loop.messages,
     deadline: loop.deadline,
     final,
-    structured: loop.request.structured,
-    delegates: loop.request.kind === 'task',
     work: loop.request,
   }),
   toolRun: (loop: LoopContext): ToolRunInput => ({
@@ -364,7 +357,7 @@ export interface LoopTransition {
 }
 
 /** Where the loop leaves to: transitions that follow `actions` (the loop's own updates) on its way out. */
-export interface LoopExits {
+interface LoopExits {
   answered(actions: readonly string[]): LoopTransition[];
   failed(actions: readonly string[]): LoopTransition[];
 }
@@ -520,7 +513,8 @@ export type LoopStates = {
   checking: object;
 };
 
-function delegationId(loop: LoopContext, callId: string): string {
+/** The request id of the delegation a tool call of the loop sends. */
+export function delegationId(loop: LoopContext, callId: string): string {
   return `${loop.request.requestId}/${callId}`;
 }
 
@@ -536,14 +530,52 @@ function toolMessages(loop: LoopContext): ChatMessage[] {
   }));
 }
 
-/** Each of the loop's guards, made into a chart's guard by `wrap`. */
-export function mapGuards<G>(wrap: (guard: LoopGuard) => G): Record<LoopGuardName, G> {
-  const entries = Object.entries(loopGuards).map(([name, guard]) => [name, wrap(guard)]);
-  return Object.fromEntries(entries) as Record<LoopGuardName, G>;
-}
+/** The loop's invoked actors: placeholders a chart registers, which the runtime provides. */
+export const loopActors = {
+  callModel: fromUnprovided<ModelTurn, ModelCallInput>('callModel'),
+  runTools: fromUnprovided<ToolRound, ToolRunInput>('runTools'),
+  checkAnswer: fromUnprovided<AnswerCheck, AnswerCheckInput>('checkAnswer'),
+  /** Rejects with the `execution_timeout` error once `deadline` passes; never resolves. */
+  expireAtDeadline: fromUnprovided<never, DeadlineInput>('expireAtDeadline'),
+};
 
-/** Each of the loop's context updates, made into a chart's action by `wrap`. */
-export function mapUpdates<A>(wrap: (update: LoopUpdate) => A): Record<LoopUpdateName, A> {
-  const entries = Object.entries(loopUpdates).map(([name, update]) => [name, wrap(update)]);
-  return Object.fromEntries(entries) as Record<LoopUpdateName, A>;
+/**
+ * The loop's guards and actions for a chart that keeps its loop where `read` finds it, and turns an
+ * update of the loop into an update of its own context with `write`. `announceDelegations` and
+ * `announceDelegationReply` are named here and provided by the runtime (events are its side effects).
+ */
+export function loopParts<C extends MachineContext, E extends EventObject>(
+  read: (context: C) => LoopContext,
+  write: (context: C, update: Partial<LoopContext>) => Partial<C>,
+) {
+  const guards = Object.fromEntries(
+    Object.entries(loopGuards).map(([name, guard]) => [
+      name,
+      ({ context, event }: { context: C; event: AnyEventObject }) => guard(read(context), event),
+    ]),
+  ) as Record<LoopGuardName, (args: { context: C; event: AnyEventObject }) => boolean>;
+  const updates = Object.fromEntries(
+    Object.entries(loopUpdates).map(([name, update]) => [
+      name,
+      assign<C, AnyEventObject, undefined, E, never>(({ context, event }) =>
+        write(context, update(read(context), event)),
+      ),
+    ]),
+  ) as Record<LoopUpdateName, ReturnType<typeof assign<C, AnyEventObject, undefined, E, never>>>;
+  return {
+    guards,
+    actions: {
+      ...updates,
+      dispatchDelegations: enqueueActions<C, AnyEventObject, undefined, E, never, never, never, never, never>(
+        ({ context, event, system, enqueue }) => {
+          const loop = read(context);
+          for (const sent of delegationsOf(loop, event, system.get(loop.owner))) {
+            enqueue.sendTo(sent.to, sent.event);
+          }
+        },
+      ),
+      announceDelegations: () => {},
+      announceDelegationReply: () => {},
+    },
+  };
 }

@@ -72,6 +72,23 @@ function withoutRequest(context: AgentContext, requestId: string): Partial<Agent
   return { requests, active: context.active - 1 };
 }
 
+/** What a job's end event says: its output, or — for a job that crashed — a failure of its request. */
+function jobOutcome(context: AgentContext, event: AgentEvent): JobOutcome | undefined {
+  if (event.type.startsWith('xstate.done.actor.')) return (event as { output: JobOutcome }).output;
+  const { actorId, error } = event as { actorId: string; error?: unknown };
+  const request = context.requests[actorId];
+  if (!request) return undefined;
+  return {
+    ok: false,
+    replyTo: request.replyTo,
+    requestId: actorId,
+    kind: request.kind,
+    ...(request.askingTask === undefined ? {} : { askingTask: request.askingTask }),
+    error: errorData(error),
+    usage: emptyUsage(),
+  };
+}
+
 function replyOf(outcome: JobOutcome, agentId: string): CoworkerReply {
   if (outcome.ok) return { type: 'agent.result', ...outcome.result, agentId };
   const { requestId, kind, askingTask, error, usage } = outcome;
@@ -106,6 +123,16 @@ function createAgentChart(id: 'agent' | 'manager') {
           requests: { ...context.requests, [request.requestId]: pending(request) },
         });
       }),
+      // A job ended: its requester gets the answer (or the failure), and the job is stopped and forgotten.
+      answerAndRelease: enqueueActions(({ context, event, enqueue, system }) => {
+        const { actorId } = event as { actorId: string };
+        const outcome = jobOutcome(context, event);
+        if (!outcome) return;
+        const requester = system.get(outcome.replyTo);
+        if (requester) enqueue.sendTo(requester, replyOf(outcome, context.spec.id));
+        enqueue.stopChild(actorId);
+        enqueue.assign(withoutRequest(context, actorId));
+      }),
       // A coworker's answer to one of this agent's delegations: on to the task whose loop asked.
       forwardReply: enqueueActions(({ event, enqueue, system }) => {
         const reply = event as CoworkerReply;
@@ -122,7 +149,6 @@ function createAgentChart(id: 'agent' | 'manager') {
           from: reply.agentId,
           answer,
           usage: reply.usage,
-          failed: reply.type === 'agent.failed',
         };
         enqueue.sendTo(asker, passed as AnyEventObject as never);
       }),
@@ -148,37 +174,9 @@ function createAgentChart(id: 'agent' | 'manager') {
           },
           'agent.result': { actions: 'forwardReply' },
           'agent.failed': { actions: 'forwardReply' },
-          'xstate.done.actor.*': {
-            actions: enqueueActions(({ context, event, enqueue, system }) => {
-              const outcome = (event as { output: JobOutcome }).output;
-              const requester = system.get(outcome.replyTo);
-              if (requester) enqueue.sendTo(requester, replyOf(outcome, context.spec.id));
-              enqueue.stopChild(event.actorId);
-              enqueue.assign(withoutRequest(context, event.actorId));
-            }),
-          },
+          'xstate.done.actor.*': { actions: 'answerAndRelease' },
           // A job that crashed (a throwing action) still answers, so its requester fails instead of waiting.
-          'xstate.error.actor.*': {
-            actions: enqueueActions(({ context, event, enqueue, system }) => {
-              const request = context.requests[event.actorId];
-              if (!request) return;
-              const requester = system.get(request.replyTo);
-              if (requester) {
-                const reply: CoworkerReply = {
-                  type: 'agent.failed',
-                  agentId: context.spec.id,
-                  requestId: event.actorId,
-                  kind: request.kind,
-                  ...(request.askingTask === undefined ? {} : { askingTask: request.askingTask }),
-                  error: errorData((event as { error?: unknown }).error),
-                  usage: emptyUsage(),
-                };
-                enqueue.sendTo(requester, reply);
-              }
-              enqueue.stopChild(event.actorId);
-              enqueue.assign(withoutRequest(context, event.actorId));
-            }),
-          },
+          'xstate.error.actor.*': { actions: 'answerAndRelease' },
         },
       },
     },

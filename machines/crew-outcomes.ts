@@ -21,7 +21,7 @@ export interface OutcomeSource {
 const positionsByTasks = new WeakMap<readonly TaskSpec[], Map<string, number>>();
 
 /** The position of a task in the crew's list, or undefined when it is not there. */
-export function positionOf(tasks: readonly TaskSpec[], taskId: string): number | undefined {
+function positionOf(tasks: readonly TaskSpec[], taskId: string): number | undefined {
   let positions = positionsByTasks.get(tasks);
   if (!positions) {
     positions = new Map(tasks.map((task, at) => [task.id, at]));

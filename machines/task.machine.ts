@@ -1,21 +1,13 @@
-import { and, assign, enqueueActions, setup, type AnyEventObject } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import {
-  delegationsOf,
+  loopActors,
+  loopParts,
   loopStates,
-  mapGuards,
-  mapUpdates,
   newLoop,
-  type AnswerCheck,
-  type AnswerCheckInput,
-  type DeadlineInput,
   type DelegationReply,
   type LoopContext,
   type LoopInput,
   type LoopTransition,
-  type ModelCallInput,
-  type ModelTurn,
-  type ToolRound,
-  type ToolRunInput,
 } from './agent-loop.js';
 import { fromUnprovided } from './unprovided.js';
 import { feedbackMessage, guardrailRetryMessage } from '../src/executor/prompts.js';
@@ -136,13 +128,16 @@ const agentAtWork = (base: '#task.running.working' | '#task.guardrail-retry') =>
  * - An event without a string `feedback` (`{ text: '…' }` from a JS client, say) is ignored wherever it
  *   arrives: it neither approves, revises nor is queued (an accidental approval is never taken).
  */
+/** The agent loop's guards and actions, on the loop the task keeps in `context.loop`. */
+const loop = loopParts<TaskContext, TaskEvent>(
+  (context) => context.loop!,
+  (context, update) => ({ loop: { ...context.loop!, ...update } }),
+);
+
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
   actors: {
-    callModel: fromUnprovided<ModelTurn, ModelCallInput>('callModel'),
-    runTools: fromUnprovided<ToolRound, ToolRunInput>('runTools'),
-    checkAnswer: fromUnprovided<AnswerCheck, AnswerCheckInput>('checkAnswer'),
-    expireAtDeadline: fromUnprovided<never, DeadlineInput>('expireAtDeadline'),
+    ...loopActors,
     // Implementations are provided by the runtime (`src/runtime`); these defaults fail loudly.
     runGuardrails: fromUnprovided<GuardrailVerdict, { runId: string; taskId: string; draft: TaskOutputData }>(
       'runGuardrails',
@@ -156,11 +151,7 @@ export const taskMachine = setup({
     ),
   },
   guards: {
-    ...mapGuards(
-      (guard) =>
-        ({ context, event }: { context: TaskContext; event: AnyEventObject }) =>
-          guard(context.loop!, event),
-    ),
+    ...loop.guards,
     hasGuardrails: ({ context }) => context.spec.guardrails > 0,
     wantsHumanInput: ({ context }) => context.spec.humanInput,
     finishesAtOnce: ({ context }) => !context.spec.awaitsCompletion,
@@ -177,21 +168,8 @@ export const taskMachine = setup({
     queuedFeedbackAccepts: ({ context }) => (context.pendingFeedback[0] ?? '').trim() === '',
   },
   actions: {
-    ...mapUpdates((update) =>
-      assign<TaskContext, AnyEventObject, undefined, TaskEvent, never>(({ context, event }) => ({
-        loop: { ...context.loop!, ...update(context.loop!, event) },
-      })),
-    ),
-    dispatchDelegations: enqueueActions(({ context, event, system, enqueue }) => {
-      const loop = context.loop!;
-      for (const { to, event: sent } of delegationsOf(loop, event, system.get(loop.owner))) {
-        enqueue.sendTo(to, sent);
-      }
-    }),
+    ...loop.actions,
     startLoop: assign(({ context }) => ({ loop: newLoop(loopInput(context)) })),
-    // The runtime announces delegations (as for a coworker's job).
-    announceDelegations: () => {},
-    announceDelegationReply: () => {},
     recordDraft: assign(({ context }) => {
       const loop = context.loop!;
       const draft: TaskOutputData = {

@@ -25,7 +25,13 @@ const warned = new WeakSet<LLM>();
 export async function callModel(input: ModelCallInput, signal: AbortSignal): Promise<ModelTurn> {
   const env = getRun(input.runId);
   const agent = runAgent(env, input.agentId);
-  const { definitions } = jobTools(env, agent, input.taskId, input.delegates, input.work.chain);
+  const { definitions } = jobTools(
+    env,
+    agent,
+    input.work.taskId,
+    input.work.kind === 'task',
+    input.work.chain,
+  );
   const describe = () =>
     `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms`;
   const sent = await withDeadline(input.deadline, signal, describe, async (callSignal) => {
@@ -56,7 +62,7 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   const turn = react
     ? reactTurn(response, input.final, request.messages.length)
     : nativeTurn(response, input.final);
-  await notifyStep(env, agent, input.taskId, {
+  await notifyStep(env, agent, input.work.taskId, {
     kind: 'answer',
     content: response.content,
     toolCalls: turn.toolCalls,
@@ -81,8 +87,8 @@ function requestFor(
   // asked for only once no action is possible (no tools, or the forced last call), as crewAI does.
   const reactActing = react && !input.final && definitions.length > 0;
   const schema =
-    input.structured && input.taskId && !reactActing
-      ? env.tasks.get(input.taskId)?.task.outputSchema
+    input.work.structured && input.work.taskId && !reactActing
+      ? env.tasks.get(input.work.taskId)?.task.outputSchema
       : undefined;
   // A conversation begun for native tools also teaches ReAct after a fallback.
   const messages =
@@ -124,7 +130,7 @@ async function send(
 }
 
 function eventBase(env: RunEnv, agent: RunAgent, input: ModelCallInput) {
-  return { runId: env.runId, agentId: agent.id, ...(input.taskId ? { taskId: input.taskId } : {}) };
+  return { runId: env.runId, agentId: agent.id, ...(input.work.taskId ? { taskId: input.work.taskId } : {}) };
 }
 
 /** The model said it cannot use tools: this agent talks ReAct for the rest of the run, and says so once. */

@@ -96,15 +96,13 @@ function hoisted(task: PersistedActor['snapshot'], job: PersistedActor): Persist
     id.replace(/^(\d+)\.job\./, `$1.task.${base}.`),
     child,
   ]);
-  return withWorkOnModelCalls(
-    {
-      ...task,
-      value,
-      context: { ...task.context, loop: job.snapshot.context },
-      children: { ...others, ...Object.fromEntries(moved) },
-    },
-    job.snapshot.context,
-  );
+  // The job's model calls already name their request (`converted` ran on the job first).
+  return {
+    ...task,
+    value,
+    context: { ...task.context, loop: job.snapshot.context },
+    children: { ...others, ...Object.fromEntries(moved) },
+  };
 }
 
 /** A model call in flight is made again on restore: its input now names the request it works on. */

@@ -44,14 +44,9 @@ export async function loadCheckpoint(
     );
   }
   const ids = crew.tasks.map((t) => t.id);
-  const missing = checkpoint.taskIds.filter((id) => !ids.includes(id));
-  const extra = ids.filter((id) => !checkpoint.taskIds.includes(id));
-  if (missing.length > 0 || extra.length > 0 || ids.join('\n') !== checkpoint.taskIds.join('\n')) {
-    const detail = [
-      missing.length ? `tasks in the checkpoint but not in the crew: ${missing.join(', ')}` : '',
-      extra.length ? `tasks in the crew but not in the checkpoint: ${extra.join(', ')}` : '',
-      !missing.length && !extra.length ? 'the tasks are in another order' : '',
-    ].filter(Boolean);
+  const tasks = differences('tasks', checkpoint.taskIds, ids);
+  if (tasks.length > 0 || ids.join('\n') !== checkpoint.taskIds.join('\n')) {
+    const detail = tasks.length ? tasks : ['the tasks are in another order'];
     throw new StatecrewError(
       'checkpoint_mismatch',
       `The checkpoint of run '${runId}' does not match this crew: ${detail.join('; ')}`,
@@ -67,17 +62,22 @@ export async function loadCheckpoint(
  */
 function checkAgents(checkpoint: Checkpoint, agentIds: string[]): void {
   if (!Array.isArray(checkpoint.agentIds)) return;
-  const missing = checkpoint.agentIds.filter((id) => !agentIds.includes(id));
-  const extra = agentIds.filter((id) => !checkpoint.agentIds.includes(id));
-  if (missing.length === 0 && extra.length === 0) return;
-  const detail = [
-    missing.length ? `agents in the checkpoint but not in the crew: ${missing.join(', ')}` : '',
-    extra.length ? `agents in the crew but not in the checkpoint: ${extra.join(', ')}` : '',
-  ].filter(Boolean);
+  const detail = differences('agents', checkpoint.agentIds, agentIds);
+  if (detail.length === 0) return;
   throw new StatecrewError(
     'checkpoint_mismatch',
     `The checkpoint of run '${checkpoint.runId}' does not match this crew: ${detail.join('; ')} (an agent's id comes from its role and goal unless it sets one)`,
   );
+}
+
+/** What `saved` (the checkpoint's ids) and `current` (the crew's) do not share, said in words. */
+function differences(what: string, saved: string[], current: string[]): string[] {
+  const missing = saved.filter((id) => !current.includes(id));
+  const extra = current.filter((id) => !saved.includes(id));
+  return [
+    missing.length ? `${what} in the checkpoint but not in the crew: ${missing.join(', ')}` : '',
+    extra.length ? `${what} in the crew but not in the checkpoint: ${extra.join(', ')}` : '',
+  ].filter(Boolean);
 }
 
 /**

@@ -164,7 +164,7 @@ async function judgeWithModel(
   }
 }
 
-export function judgeMessages(rule: string, raw: string): ChatMessage[] {
+function judgeMessages(rule: string, raw: string): ChatMessage[] {
   return [
     {
       role: 'system',

@@ -49,7 +49,7 @@ function promptOnTerminal(
 const RULE = '─'.repeat(72);
 
 /** What the person sees: which task, the output under review, and how to answer. */
-export function reviewPrompt(taskName: string, output: TaskOutput, round: number): string {
+function reviewPrompt(taskName: string, output: TaskOutput, round: number): string {
   const shown = output.json ? JSON.stringify(output.json, null, 2) : output.raw;
   return [
     '',

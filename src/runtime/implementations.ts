@@ -1,11 +1,14 @@
 import { assign, fromPromise, type AnyEventObject } from 'xstate';
 import { agentJobMachine } from '../../machines/agent-job.machine.js';
-import type {
-  AnswerCheckInput,
-  DeadlineInput,
-  LoopContext,
-  ModelCallInput,
-  ToolRunInput,
+import {
+  delegationId,
+  type AnswerCheckInput,
+  type DeadlineInput,
+  type DelegationReply,
+  type LoopContext,
+  type ModelCallInput,
+  type ToolRound,
+  type ToolRunInput,
 } from '../../machines/agent-loop.js';
 import { agentIdOf, agentMachine, managerMachine } from '../../machines/agent.machine.js';
 import { hierarchicalCrewMachine } from '../../machines/hierarchical-crew.machine.js';
@@ -48,7 +51,7 @@ function inRun<TInput extends { runId: string }, TOutput>(
 }
 
 /** The actors the agent loop invokes, in a task's own states and in a coworker's job alike. */
-const loopActors = {
+const runtimeLoopActors = {
   callModel: inRun((_env, input: ModelCallInput, signal) => callModel(input, signal)),
   runTools: inRun((_env, input: ToolRunInput, signal) => runTools(input, signal)),
   checkAnswer: inRun(async (env, input: AnswerCheckInput) => {
@@ -70,7 +73,7 @@ const loopActors = {
 };
 
 const job = agentJobMachine.provide({
-  actors: loopActors,
+  actors: runtimeLoopActors,
   actions: {
     announceDelegations: ({ context, event }) => announceDelegations(context, event),
     announceDelegationReply: ({ context, event }) => announceDelegationReply(context, event),
@@ -80,27 +83,16 @@ const job = agentJobMachine.provide({
 function announceDelegations(loop: LoopContext, event: AnyEventObject) {
   const env = getRun(loop.runId);
   if (!env.observed) return;
-  const { dispatches } = (
-    event as unknown as {
-      output: {
-        dispatches: Array<{
-          callId: string;
-          kind: 'delegate_work' | 'ask_question';
-          to: string;
-          request: string;
-        }>;
-      };
-    }
-  ).output;
-  for (const d of dispatches) {
+  for (const d of (event as unknown as { output: ToolRound }).output.dispatches) {
     env.emit({
       type: 'delegation.sent',
       runId: env.runId,
       agentId: loop.agent.id,
       taskId: loop.request.taskId,
       kind: d.kind,
-      requestId: `${loop.request.requestId}/${d.callId}`,
-      to: eventAgentId(env, d.to),
+      requestId: delegationId(loop, d.callId),
+      // Coworkers are worker agents: `agent:<id>`.
+      to: agentIdOf(d.to),
       request: d.request,
     });
   }
@@ -108,8 +100,8 @@ function announceDelegations(loop: LoopContext, event: AnyEventObject) {
 
 function announceDelegationReply(loop: LoopContext, event: AnyEventObject) {
   const env = getRun(loop.runId);
-  if (!env.observed || event.type !== 'delegation.reply') return;
-  const reply = event as AnyEventObject & { requestId: string; from: string; answer: string };
+  if (!env.observed) return;
+  const reply = event as DelegationReply;
   const callId = loop.awaiting[reply.requestId];
   const call = loop.calls.find((c) => c.id === callId);
   env.emit({
@@ -127,7 +119,7 @@ function announceDelegationReply(loop: LoopContext, event: AnyEventObject) {
 
 const task = taskMachine.provide({
   actors: {
-    ...loopActors,
+    ...runtimeLoopActors,
     runGuardrails: inRun((env, input: { runId: string; taskId: string; draft: TaskOutputData }, signal) => {
       const t = runTask(env, input.taskId);
       return runGuardrails(env, t, judgeOf(env, t), input.draft, signal);
@@ -200,12 +192,6 @@ const task = taskMachine.provide({
     },
   },
 });
-
-/** The id of the agent behind an actor's systemId (`agent:<id>`, or `manager`), as events name agents. */
-function eventAgentId(env: RunEnv, systemId: string): string {
-  for (const agent of env.agents.values()) if (agent.systemId === systemId) return agent.id;
-  return agentIdOf(systemId);
-}
 
 function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEnv['emit']>[0]) {
   const env = getRun(context.runId);
