@@ -38,13 +38,15 @@ function describe(event: CrewEvent): string | undefined {
     case 'task.started':
       return `  ▶ task '${event.name}' started (${event.agentId})`;
     case 'llm.response':
-      return event.content?.trim() ? `    💬 ${event.agentId}: ${oneLine(event.content)}` : undefined;
+      return event.content?.trim()
+        ? `    💬 ${event.agentId}: ${oneLine(event.content, MAX_TEXT)}`
+        : undefined;
     case 'tool.called':
       return `    ⚙ ${event.call.name}(${event.call.arguments})`;
     case 'tool.result': {
       const cached = event.cached ? ' (cached)' : '';
       const verb = event.isError ? '✗ failed' : '↳';
-      return `    ${verb} ${event.call.name}${cached}: ${oneLine(event.result)}`;
+      return `    ${verb} ${event.call.name}${cached}: ${oneLine(event.result, MAX_TEXT)}`;
     }
     case 'delegation.sent':
       return `    → ${event.kind} to ${event.to}: ${event.request}`;
@@ -69,7 +71,8 @@ function describe(event: CrewEvent): string | undefined {
   }
 }
 
-function oneLine(text: string): string {
+/** `text` on one line (runs of whitespace made one space), cut to at most `max` characters with an ellipsis. */
+export function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT - 1)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isWebSocketUrl } from '../inspect/url.js';
 import type { Inputs } from '../interpolation.js';
 import { usageError } from './errors.js';
 
@@ -27,6 +28,8 @@ export type Command =
   | ({ name: 'replay'; taskId: string; runId?: string; inputs?: Inputs; checkpointDir: string } & RunArgs);
 
 type CommandName = 'run' | 'visualize' | 'resume' | 'replay';
+/** The names of the positional arguments, as usage errors show them (`<runId>`). */
+type Positional = 'module' | 'runId' | 'taskId';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const common: Options = { export: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
@@ -35,7 +38,7 @@ const running: Options = {
   'checkpoint-dir': { type: 'string' },
   verbose: { type: 'boolean' },
 };
-const COMMANDS: Record<CommandName, { positionals: string[]; options: Options }> = {
+const COMMANDS: Record<CommandName, { positionals: Positional[]; options: Options }> = {
   run: {
     positionals: ['module'],
     options: { ...common, ...running, inputs: { type: 'string' }, 'run-id': { type: 'string' } },
@@ -62,8 +65,8 @@ export function parseCommand(argv: string[]): Command {
   const spec = COMMANDS[first];
   const { values, positionals } = parse(first, rest, spec.options);
   if (values.help) return { name: 'help' };
-  const [a, b] = checkPositionals(first, positionals, spec.positionals);
-  const moduleArgs: ModuleArgs = { module: first === 'run' || first === 'visualize' ? a : b };
+  const args = checkPositionals(first, positionals, spec.positionals);
+  const moduleArgs: ModuleArgs = { module: args.module };
   if (typeof values.export === 'string') moduleArgs.exportName = values.export;
   if (first === 'visualize') return { name: first, ...moduleArgs, format: format(values.format) };
 
@@ -78,11 +81,11 @@ export function parseCommand(argv: string[]): Command {
   if (checkpointDir === undefined) {
     throw usageError(`${first} needs --checkpoint-dir DIR: the directory the run was checkpointed in`);
   }
-  if (first === 'resume') return { name: first, ...runArgs, runId: a, checkpointDir };
+  if (first === 'resume') return { name: first, ...runArgs, runId: args.runId, checkpointDir };
   return {
     name: first,
     ...runArgs,
-    taskId: a,
+    taskId: args.taskId,
     checkpointDir,
     ...(runId ? { runId } : {}),
     ...(inputs ? { inputs } : {}),
@@ -104,14 +107,19 @@ function parse(command: CommandName, args: string[], options: Options) {
   }
 }
 
-function checkPositionals(command: CommandName, given: string[], names: string[]): string[] {
+/** The positional arguments by name; a command reads only the names it declares. */
+function checkPositionals(
+  command: CommandName,
+  given: string[],
+  names: Positional[],
+): Record<Positional, string> {
   const missing = names.slice(given.length);
   if (missing.length > 0) {
     throw usageError(`${command}: missing ${missing.map((n) => `<${n}>`).join(' ')} argument`);
   }
   if (given.length > names.length)
     throw usageError(`${command}: unexpected argument '${given[names.length]}'`);
-  return given;
+  return Object.fromEntries(names.map((name, i) => [name, given[i]])) as Record<Positional, string>;
 }
 
 function optionalString(value: string | boolean | undefined, flag: string): string | undefined {
@@ -128,13 +136,7 @@ function format(value: string | boolean | undefined): DiagramFormat {
 }
 
 function inspectUrl(value: string): string {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== 'ws:' && protocol !== 'wss:') {
+  if (!isWebSocketUrl(value)) {
     throw usageError(`--inspect needs a ws:// or wss:// URL (got '${value}')`);
   }
   return value;

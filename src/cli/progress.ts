@@ -1,6 +1,7 @@
 import type { InspectionEvent } from 'xstate';
 import { outcomeCount, type OutcomeChunks } from '../../machines/crew-outcomes.js';
 import type { Crew } from '../crew.js';
+import { oneLine } from '../verbose.js';
 
 export interface TaskProgress {
   /** An XState inspection observer for the run. */
@@ -24,7 +25,7 @@ const MAX_LABEL = 72;
  * (SPEC §8: `task:<id>` ends in `done`, `skipped` or `failed`).
  */
 export function taskProgress(crew: Crew, write: ((line: string) => void) | undefined): TaskProgress {
-  const labels = new Map(crew.tasks.map((task) => [`task:${task.id}`, shorten(task.label)]));
+  const labels = new Map(crew.tasks.map((task) => [`task:${task.id}`, oneLine(task.label, MAX_LABEL)]));
   const states = new Map<string, string>();
   let finished = 0;
   let runId: string | undefined;
@@ -52,7 +53,9 @@ export function taskProgress(crew: Crew, write: ((line: string) => void) | undef
       const note = state === 'done' ? '' : ` (${state})`;
       // The spec in the task's context is interpolated ("Research AI"), the Task's text is not ("Research {topic}").
       const label = context?.spec?.name || context?.spec?.description;
-      write?.(`  ${mark} [${finished}/${labels.size}] ${label ? shorten(label) : labels.get(id)}${note}`);
+      write?.(
+        `  ${mark} [${finished}/${labels.size}] ${label ? oneLine(label, MAX_LABEL) : labels.get(id)}${note}`,
+      );
     },
   };
 }
@@ -61,9 +64,4 @@ function topState(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
   return undefined;
-}
-
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_LABEL ? `${line.slice(0, MAX_LABEL - 1)}…` : line;
 }

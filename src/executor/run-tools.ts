@@ -60,21 +60,16 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const outcomes = await Promise.all(
     plans.map((plan, i) => settle(env, agent, input, plan, input.calls[i], signal)),
   );
-  return collect(env, agent, input, plans, outcomes, lastCallOf(input, plans, outcomes, keys), usageCounts);
+  return collect(env, agent, input, plans, outcomes, lastCallOf(plans, outcomes, keys), usageCounts);
 }
 
 /**
  * The call the next response's first call must not repeat: the last call of this one, unless it failed
- * (the model may retry a call that errored; a refused repeat still blocks the next repeat).
+ * (the model may retry a call that errored; a refused repeat still blocks the next repeat). A round has
+ * at least one call: the loop runs tools only for a model turn that asked for some (`wantsTools`).
  */
-function lastCallOf(
-  input: ToolRunInput,
-  plans: Plan[],
-  outcomes: Array<Outcome | null>,
-  keys: string[],
-): string | undefined {
+function lastCallOf(plans: Plan[], outcomes: Array<Outcome | null>, keys: string[]): string | undefined {
   const last = plans.length - 1;
-  if (last < 0) return input.lastCall;
   const plan = plans[last];
   const failed =
     (plan.kind === 'answer' && !plan.repeated) || (plan.kind === 'run' && outcomes[last]?.isError !== false);

@@ -1,6 +1,7 @@
 import type { createInspector } from '@statelyai/inspect';
 import type { InspectionEvent, Observer } from 'xstate';
 import { StatecrewError } from '../errors.js';
+import { isWebSocketUrl } from './url.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 type StatelyOptions = NonNullable<Parameters<typeof createInspector>[1]>;
@@ -102,13 +103,7 @@ export function createCrewInspector(options: CrewInspectorOptions): CrewInspecto
 }
 
 function checkUrl(url: unknown): void {
-  let protocol: string | undefined;
-  try {
-    protocol = typeof url === 'string' ? new URL(url).protocol : undefined;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== 'ws:' && protocol !== 'wss:') {
+  if (!isWebSocketUrl(url)) {
     throw new StatecrewError(
       'invalid_option',
       `The inspector URL must be a ws:// or wss:// URL (got ${JSON.stringify(url)})`,

@@ -45,24 +45,36 @@ export function toOpenAITools(tools: ToolDefinition[]): ToolParam[] {
   }));
 }
 
-const formatCache = new WeakMap<z.ZodType, Map<string, ResponseFormat>>();
-const rootIsObject = new WeakMap<z.ZodType, boolean>();
+/**
+ * What is derived from one schema, kept as long as the schema lives: whether its root is wrapped
+ * (`wrapsRoot`), and its response format for each name it is sent under.
+ */
+interface SchemaEntry {
+  wrapsRoot: boolean;
+  formats: Map<string, ResponseFormat>;
+}
+
+const schemaCache = new WeakMap<z.ZodType, SchemaEntry>();
+
+function schemaEntry(schema: z.ZodType): SchemaEntry {
+  let entry = schemaCache.get(schema);
+  if (entry === undefined) {
+    const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: unknown };
+    entry = { wrapsRoot: root.type !== 'object', formats: new Map() };
+    schemaCache.set(schema, entry);
+  }
+  return entry;
+}
 
 /** The property a schema whose root is not an object travels under (OpenAI needs an object root). */
-export const WRAPPED_KEY = 'value';
+const WRAPPED_KEY = 'value';
 
 /**
  * OpenAI's structured outputs take only an object at the root of the schema: an array, a string or a
  * union is asked for as `{ value: … }` (see `unwrapContent` for the way back).
  */
 export function wrapsRoot(schema: z.ZodType): boolean {
-  let isObject = rootIsObject.get(schema);
-  if (isObject === undefined) {
-    const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: unknown };
-    isObject = root.type === 'object';
-    rootIsObject.set(schema, isObject);
-  }
-  return !isObject;
+  return schemaEntry(schema).wrapsRoot;
 }
 
 /** The answer to a wrapped schema, as the task's schema expects it: `value`'s JSON; else as it came. */
@@ -87,15 +99,14 @@ export function unwrapContent(content: string | null): string | null {
 export function toResponseFormat(format: NonNullable<LLMRequest['responseFormat']>): ResponseFormat {
   const name = format.name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'output';
   // Agents send the same schema on every turn; converting it once keeps each call cheap.
-  const byName = formatCache.get(format.schema) ?? new Map<string, ResponseFormat>();
-  formatCache.set(format.schema, byName);
-  const cached = byName.get(name) ?? convert(format.schema, name);
-  byName.set(name, cached);
+  const entry = schemaEntry(format.schema);
+  const cached = entry.formats.get(name) ?? convert(format.schema, entry.wrapsRoot, name);
+  entry.formats.set(name, cached);
   return cached;
 }
 
-function convert(original: z.ZodType, name: string): ResponseFormat {
-  const schema = wrapsRoot(original) ? z.object({ [WRAPPED_KEY]: original }) : original;
+function convert(original: z.ZodType, wrap: boolean, name: string): ResponseFormat {
+  const schema = wrap ? z.object({ [WRAPPED_KEY]: original }) : original;
   try {
     const strict = zodResponseFormat(schema, name);
     return { type: 'json_schema', json_schema: { ...strict.json_schema } };
