@@ -35,6 +35,7 @@ import {
   requireStore,
   type CheckpointOwner,
 } from './runtime/durable.js';
+import { checkRestorable } from './runtime/checkpoint-upgrade.js';
 import type { Task } from './task.js';
 import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
@@ -261,6 +262,7 @@ export class Crew {
   async resumeActor(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewActor> {
     const store = requireStore(this.checkpoint, 'resumeActor');
     const checkpoint = await loadCheckpoint(store, runId, this.#owner());
+    checkRestorable(checkpoint);
     if (options.signal?.aborted) throw new CrewAbortedError();
     this.#restoreOutputs(checkpointOutcomes(checkpoint));
     return this.#eventDrivenActor(checkpoint.inputs, {
@@ -303,6 +305,7 @@ export class Crew {
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
     const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this.#owner());
+    checkRestorable(checkpoint);
     const outcomes = checkpointOutcomes(checkpoint);
     // Only the tasks still to run may need a person (a done review does not).
     this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));

@@ -118,5 +118,24 @@ function withWorkOnModelCalls(
   return { ...snapshot, children: Object.fromEntries(children) };
 }
 
+/**
+ * Refuses to restore a run whose checkpoint was written by a build that ran a task's agent loop in the
+ * agent's actor (format 1): a task caught in `running.working` or `guardrail-retry` there waits for an
+ * answer no chart sends any more. Its earlier outputs still serve `replay`.
+ */
+export function checkRestorable(checkpoint: Checkpoint): void {
+  const snapshot = checkpoint.snapshot as PersistedActor['snapshot'] | undefined;
+  for (const [id, child] of Object.entries(snapshot?.children ?? {})) {
+    const value = child.snapshot.value;
+    const oldLoop = value === 'guardrail-retry' || (isRecord(value) && value.running === 'working');
+    if (child.src === 'task' && oldLoop) {
+      throw new StatecrewError(
+        'checkpoint_mismatch',
+        `Checkpoint of run '${checkpoint.runId}' was written while task '${id.slice('task:'.length)}' ran its agent's loop in the agent's actor (statecrew's first checkpoint format), which this statecrew cannot resume; replay from that task instead`,
+      );
+    }
+  }
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

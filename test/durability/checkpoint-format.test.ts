@@ -101,6 +101,30 @@ describe('checkpoints of an older format', () => {
   const fixture = (name: string) =>
     JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Checkpoint;
 
+  it("refuses to resume a format-1 checkpoint taken while a task's loop ran in the agent's actor, and replays from it", async () => {
+    // Written by the first build: the running task's loop was a job child of the agent actor.
+    const saved = fixture('format1-sequential');
+    expect(saved.formatVersion).toBe(1);
+    const store = new MemoryCheckpointStore();
+    await store.save(saved.runId, saved);
+    const llm = new ScriptedLLM(['analysis', 'report']);
+    const agent = new Agent({ id: 'analyst', role: 'Analyst', goal: 'g', backstory: 'b', llm });
+    const tasks = ['gather', 'analyse', 'report'].map(
+      (id) => new Task({ id, description: `Do ${id} on {topic}`, expectedOutput: id, agent }),
+    );
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+
+    await expect(crew.resume(saved.runId)).rejects.toMatchObject({
+      code: 'checkpoint_mismatch',
+      message: expect.stringContaining("task 'analyse'"),
+    });
+    await expect(crew.resumeActor(saved.runId)).rejects.toMatchObject({ code: 'checkpoint_mismatch' });
+    expect(llm.calls).toHaveLength(0);
+
+    const output = await crew.replay('analyse', { runId: saved.runId });
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report']);
+  });
+
   it("resumes a format-2 checkpoint whose task's job waited for its model, calling it again", async () => {
     const saved = fixture('format2-sequential');
     expect(saved.formatVersion).toBe(2);
