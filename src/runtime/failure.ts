@@ -22,9 +22,14 @@ export function runFailure(env: RunEnv, failure: { taskId?: string; error: Error
   const error = live instanceof Error ? live : rebuild(failure.error);
   if (PASSED_THROUGH.some((kind) => error instanceof kind) || !failure.taskId) return error;
   const taskId = failure.taskId;
-  const label = env.tasks.get(taskId)?.task.label ?? taskId;
+  const run = env.tasks.get(taskId);
+  const label = run?.task.label ?? taskId;
+  // The charts name a task by its run's name (its description with the inputs filled in).
+  const runName = run ? (run.task.name ?? run.description) : label;
   const named = (message: string) =>
-    message.includes(`Task '${label}'`) ? message : `Task '${label}': ${message}`;
+    message.includes(`Task '${label}'`) || message.includes(`Task '${runName}'`)
+      ? message
+      : `Task '${label}': ${message}`;
   if (error instanceof GuardrailError || error instanceof OutputParsingError) {
     const Kind = error instanceof GuardrailError ? GuardrailError : OutputParsingError;
     return new Kind(named(error.message), {

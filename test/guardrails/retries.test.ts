@@ -120,6 +120,20 @@ describe('guardrail retries', () => {
     expect(never.calls).toBe(4);
   });
 
+  it('names the task once when its description has placeholders', async () => {
+    const { crew } = oneTaskCrew(['v1'], {
+      description: 'Write a slogan about {topic}',
+      guardrail: () => [false, 'no'],
+      guardrailMaxRetries: 0,
+    });
+    const error = await crew.kickoff({ topic: 'bread' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GuardrailError);
+    expect((error as Error).message).toBe(
+      "Task 'Write a slogan about bread' failed guardrail validation after 0 retries. Last error: no",
+    );
+  });
+
   it('fails at the first failure with guardrailMaxRetries: 0', async () => {
     const { crew, llm } = oneTaskCrew(['v1'], { guardrail: () => [false, 'no'], guardrailMaxRetries: 0 });
 
