@@ -22,7 +22,7 @@ const quick = args.includes('--quick');
 const only = flag('only')?.split(',');
 const timeoutS = Number(flag('timeout') ?? 120);
 
-export interface ProcessResult<T = unknown> {
+interface ProcessResult<T = unknown> {
   ok: boolean;
   result?: T;
   status: 'ok' | 'timeout' | 'error';
@@ -31,13 +31,12 @@ export interface ProcessResult<T = unknown> {
 }
 
 /** Runs a workload script in `node --expose-gc --import tsx`, killing it after `timeoutS`. */
-export async function runWorkload<T>(
+async function runWorkload<T>(
   script: string,
   params: string[],
   limitS = timeoutS,
-  nodeArgs: string[] = [],
 ): Promise<ProcessResult<T>> {
-  const argv = ['--expose-gc', ...nodeArgs, '--import', 'tsx', here(`./workloads/${script}.ts`), ...params];
+  const argv = ['--expose-gc', '--import', 'tsx', here(`./workloads/${script}.ts`), ...params];
   const { code, out, err, timedOut, ms } = await runChild(process.execPath, argv, { limitS });
   const line = out.split('\n').find((l) => l.startsWith('@@RESULT '));
   if (timedOut) return { ok: false, status: 'timeout', ms, error: `killed after ${limitS} s` };
@@ -49,6 +48,19 @@ export async function runWorkload<T>(
 
 const wants = (name: string) => !only || only.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
+/** What a workload's process gives the results: its result, or why there is none. */
+const outcome = (r: ProcessResult) => (r.ok ? r.result : { status: r.status, error: r.error });
+
+/** The workloads in the order they run, with the arguments `--quick` passes them (scale has its own sizes). */
+const WORKLOADS: Array<{ name: string; quickArgs: string[] }> = [
+  { name: 'sequential', quickArgs: ['--runs=100', '--rounds=3', '--warmup=100'] },
+  { name: 'floor', quickArgs: ['--runs=100', '--rounds=3', '--warmup=100'] },
+  { name: 'fanout', quickArgs: ['--runs=8', '--warmup=2'] },
+  { name: 'scale', quickArgs: [] },
+  { name: 'http', quickArgs: ['--runs=40', '--rounds=3', '--warmup=20'] },
+  { name: 'hierarchical', quickArgs: ['--runs=50', '--rounds=3', '--warmup=50'] },
+  { name: 'checkpoint', quickArgs: ['--runs=60', '--rounds=3', '--warmup=30'] },
+];
 
 async function main() {
   const results: Record<string, unknown> = {};
@@ -60,23 +72,13 @@ async function main() {
     return r;
   };
 
-  if (wants('sequential')) {
-    const r = await step(
-      'sequential',
-      'sequential',
-      quick ? ['--runs=100', '--rounds=3', '--warmup=100'] : [],
-    );
-    results.sequential = r.ok ? r.result : { status: r.status, error: r.error };
-  }
-  if (wants('floor')) {
-    const r = await step('floor', 'floor', quick ? ['--runs=100', '--rounds=3', '--warmup=100'] : []);
-    results.floor = r.ok ? r.result : { status: r.status, error: r.error };
-  }
-  if (wants('fanout')) {
-    const r = await step('fanout', 'fanout', quick ? ['--runs=8', '--warmup=2'] : []);
-    results.fanout = r.ok ? r.result : { status: r.status, error: r.error };
-  }
-  if (wants('scale')) {
+  for (const { name, quickArgs } of WORKLOADS) {
+    if (!wants(name)) continue;
+    if (name !== 'scale') {
+      results[name] = outcome(await step(name, name, quick ? quickArgs : []));
+      continue;
+    }
+    // Scale: one process per size (one crew of N tasks), then 1000 concurrent crews.
     const sizes = quick ? [1000, 2500, 5000] : [1000, 2500, 5000, 10000];
     const bySize: Record<string, unknown> = {};
     for (const n of sizes) {
@@ -84,26 +86,7 @@ async function main() {
       bySize[String(n)] = r.ok ? r.result : { tasks: n, status: r.status, error: r.error, ms: r.ms };
     }
     const crews = await step('scale 1000 crews × 10 tasks', 'scale', ['--crews=1000', '--perCrew=10']);
-    results.scale = summariseScale(
-      bySize,
-      crews.ok ? crews.result : { status: crews.status, error: crews.error },
-    );
-  }
-  if (wants('http')) {
-    const r = await step('http', 'http', quick ? ['--runs=40', '--rounds=3', '--warmup=20'] : []);
-    results.http = r.ok ? r.result : { status: r.status, error: r.error };
-  }
-  if (wants('hierarchical')) {
-    const r = await step(
-      'hierarchical',
-      'hierarchical',
-      quick ? ['--runs=50', '--rounds=3', '--warmup=50'] : [],
-    );
-    results.hierarchical = r.ok ? r.result : { status: r.status, error: r.error };
-  }
-  if (wants('checkpoint')) {
-    const r = await step('checkpoint', 'checkpoint', quick ? ['--runs=60', '--rounds=3', '--warmup=30'] : []);
-    results.checkpoint = r.ok ? r.result : { status: r.status, error: r.error };
+    results.scale = summariseScale(bySize, outcome(crews));
   }
 
   const previous = existsSync(RESULTS)
@@ -174,6 +157,4 @@ function summariseScale(bySize: Record<string, unknown>, crews1000x10: unknown) 
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await main();
-}
+await main();

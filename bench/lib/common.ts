@@ -2,7 +2,7 @@
 import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from './statecrew.js';
 
 export const ANSWER = 'ok';
-const USAGE = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
+export const USAGE = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
 const RESPONSE: LLMResponse = { content: ANSWER, usage: USAGE };
 
 /**
@@ -11,9 +11,7 @@ const RESPONSE: LLMResponse = { content: ANSWER, usage: USAGE };
  */
 export class ZeroLLM implements LLM {
   readonly model = 'zero';
-  calls = 0;
   async call(_request: LLMRequest): Promise<LLMResponse> {
-    this.calls++;
     return RESPONSE;
   }
 }
@@ -100,14 +98,15 @@ export function minOf(values: number[]): number {
 export const round = (value: number, digits = 4) =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
 
-const gcFn = (globalThis as { gc?: () => void }).gc;
-export const hasGc = typeof gcFn === 'function';
+/** `globalThis.gc`: a full GC, present when Node runs with --expose-gc (bench/run.ts passes it). */
+export const exposedGc = (globalThis as { gc?: () => void }).gc;
+export const hasGc = typeof exposedGc === 'function';
 
 /** Full GC twice (finalizers and weak maps settle), then the heap in use. */
 export async function settledHeap(): Promise<number> {
-  if (!gcFn) return NaN;
+  if (!exposedGc) return NaN;
   for (let i = 0; i < 3; i++) {
-    gcFn();
+    exposedGc();
     await new Promise((resolve) => setImmediate(resolve));
   }
   return process.memoryUsage().heapUsed;

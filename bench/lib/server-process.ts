@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   url: string;
-  child: ChildProcess;
   stop(): void;
 }
 
@@ -20,7 +19,7 @@ export function startServerProcess(): Promise<ServerProcess> {
       const match = /@@URL (\S+)/.exec(buffer);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1], child, stop: () => child.stdin!.end() });
+        resolve({ url: match[1], stop: () => child.stdin!.end() });
       }
     });
   });

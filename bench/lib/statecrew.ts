@@ -18,6 +18,9 @@ function newest(dir: URL): number {
   return latest;
 }
 
+/** The newest modification time of the sources (src/ and machines/), walked once per process. */
+let sourcesAt: number | undefined;
+
 /** The built entry `name`, refusing a build older than the sources (it would measure old code). */
 function built(name: string): string {
   const entry = new URL(`dist/${name}`, root);
@@ -27,7 +30,8 @@ function built(name: string): string {
   } catch {
     throw new Error(`${fileURLToPath(entry)} is missing: run \`npm run build\` (npm run bench does)`);
   }
-  if (builtAt < Math.max(newest(new URL('src/', root)), newest(new URL('machines/', root)))) {
+  sourcesAt ??= Math.max(newest(new URL('src/', root)), newest(new URL('machines/', root)));
+  if (builtAt < sourcesAt) {
     throw new Error(`dist/ is older than src/ or machines/: run \`npm run build\` (npm run bench does)`);
   }
   return entry.href;

@@ -13,18 +13,24 @@ const fmt = (v: unknown, unit = '', digits = 3) =>
 const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'PASS' : 'FAIL');
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** SPEC §14's peer ratio targets, for results whose `peers` has no `targets` (bench/peers/run.ts writes them). */
+const PEER_TARGETS: Record<string, number> = { kaibanjs: 5, langgraph: 5, openaiAgents: 3 };
+const PEERS = [
+  ['kaibanjs', 'KaibanJS'],
+  ['langgraph', 'LangGraph.js'],
+  ['openaiAgents', 'OpenAI Agents SDK'],
+] as const;
+
 export function rows(r: Json): Row[] {
   const out: Row[] = [];
   const add = (metric: string, value: string, target = '', ok?: boolean) =>
     out.push({ metric, value, target, verdict: verdict(ok) });
+  /** A row that passes when `v` is a number ≤ `limit` (a missing value fails). */
+  const atMost = (metric: string, v: unknown, value: string, limit: number, target = `≤ ${limit}`) =>
+    add(metric, value, target, isNum(v) ? v <= limit : false);
   const s = r.sequential as Json | undefined;
   if (s) {
-    add(
-      'sequential overhead ms/task (wall, median)',
-      fmt(s.overheadMsPerTask),
-      '≤ 0.1',
-      isNum(s.overheadMsPerTask) ? s.overheadMsPerTask <= 0.1 : false,
-    );
+    atMost('sequential overhead ms/task (wall, median)', s.overheadMsPerTask, fmt(s.overheadMsPerTask), 0.1);
     add('  best round ms/task', fmt(s.overheadMsPerTaskMin));
     add('  CPU overhead ms/task', fmt(s.cpuOverheadMsPerTask));
     add('  throughput tasks/s (one at a time)', fmt(s.tasksPerSecond, '', 0));
@@ -44,6 +50,7 @@ export function rows(r: Json): Row[] {
       `${fmt(own)} / ${fmt(p.statecrew.shortRun?.overheadMsPerTask)}`,
     );
     const ownShort = p.statecrew.shortRun?.overheadMsPerTask as number | undefined;
+    const targetOf = (key: string): number => (isNum(p.targets?.[key]) ? p.targets[key] : PEER_TARGETS[key]);
     const peer = (key: string, label: string, factor: number) => {
       const v = p[key]?.overheadMsPerTask;
       if (!isNum(v))
@@ -63,15 +70,9 @@ export function rows(r: Json): Row[] {
         v / own >= factor,
       );
     };
-    peer('kaibanjs', 'KaibanJS', 5);
-    peer('langgraph', 'LangGraph.js', 5);
-    peer('openaiAgents', 'OpenAI Agents SDK', 3);
+    for (const [key, label] of PEERS) peer(key, label, targetOf(key));
     // What the three ratio targets ask of statecrew, beside what the bare topology costs in the same session.
-    const needed = [
-      p.kaibanjs?.overheadMsPerTask / 5,
-      p.langgraph?.overheadMsPerTask / 5,
-      p.openaiAgents?.overheadMsPerTask / 3,
-    ].filter(isNum);
+    const needed = PEERS.map(([key]) => p[key]?.overheadMsPerTask / targetOf(key)).filter(isNum);
     const floor = p.xstateFloor?.overheadMsPerTask;
     if (isNum(floor)) add('peers: XState floor ms/task (SPEC §8 topology, no features)', fmt(floor));
     if (needed.length === 3)
@@ -79,12 +80,7 @@ export function rows(r: Json): Row[] {
   }
   const f = r.fanout as Json | undefined;
   if (f) {
-    add(
-      'fanout 8 × 50 ms async tasks: wall ms (median)',
-      fmt(f.wallMs, '', 1),
-      '≤ 55',
-      isNum(f.wallMs) ? f.wallMs <= 55 : false,
-    );
+    atMost('fanout 8 × 50 ms async tasks: wall ms (median)', f.wallMs, fmt(f.wallMs, '', 1), 55);
     add(
       '  async phase ms / min..max wall',
       `${fmt(f.asyncPhaseMs, '', 1)} / ${fmt(f.wallMsMin, '', 1)}..${fmt(f.wallMsMax, '', 1)}`,
@@ -115,31 +111,33 @@ export function rows(r: Json): Row[] {
         isNum(c.ms),
       );
     }
-    add(
+    atMost(
       'scale: time growth exponent 1k→10k (1 = linear, 2 = quadratic)',
+      sc.timeGrowthExponent,
       fmt(sc.timeGrowthExponent, '', 2),
+      1.15,
       'linear: ≤ 1.15',
-      isNum(sc.timeGrowthExponent) ? sc.timeGrowthExponent <= 1.15 : false,
     );
     add(
       '  exponent of the run phase / the finish phase (stop)',
       `${fmt(sc.runPhaseGrowthExponent, '', 2)} / ${fmt(sc.finishPhaseGrowthExponent, '', 2)}`,
     );
     add('  ms/task at 10k ÷ ms/task at 1k', fmt(sc.msPerTaskRatio10kTo1k, '×', 2));
-    add(
+    atMost(
       'scale: retained bytes per finished task (max over sizes)',
+      sc.retainedBytesPerTask,
       fmt(sc.retainedBytesPerTask, ' B', 0),
+      4096,
       '≤ 4096 B',
-      isNum(sc.retainedBytesPerTask) ? sc.retainedBytesPerTask <= 4096 : false,
     );
   }
   const h = r.http as Json | undefined;
   if (h) {
-    add(
+    atMost(
       'http: overhead ms/task above a bare openai loop',
+      h.overheadMsPerTask,
       fmt(h.overheadMsPerTask),
-      '≤ 0.3',
-      isNum(h.overheadMsPerTask) ? h.overheadMsPerTask <= 0.3 : false,
+      0.3,
     );
     add(
       '  crew / bare client ms per task; best round',

@@ -97,14 +97,12 @@ const CONFIGS = {
 };
 type Config = keyof typeof CONFIGS;
 
-async function runStatecrew(config: Config) {
-  const script = here('../workloads/sequential.ts');
-  return exec(process.execPath, ['--import', 'tsx', script, ...CONFIGS[config]], here('../..'), 300);
-}
-
-/** The XState floor (bench/lib/xstate-floor.ts): not a peer, the cost of SPEC §8's topology alone. */
-async function runFloor(config: Config) {
-  const script = here('../workloads/floor.ts');
+/**
+ * One of statecrew's own workloads (bench/workloads/<name>.ts): `sequential` is statecrew, `floor` the
+ * XState floor (bench/lib/xstate-floor.ts) — not a peer, the cost of SPEC §8's topology alone.
+ */
+async function runOwn(workload: 'sequential' | 'floor', config: Config) {
+  const script = here(`../workloads/${workload}.ts`);
   return exec(process.execPath, ['--import', 'tsx', script, ...CONFIGS[config]], here('../..'), 300);
 }
 
@@ -137,12 +135,12 @@ async function main() {
   for (let rep = 0; rep < reps; rep++) {
     log(`rep ${rep + 1}/${reps}`);
     for (const config of Object.keys(CONFIGS) as Config[]) {
-      const sc = await runStatecrew(config);
+      const sc = await runOwn('sequential', config);
       const m = parse(sc.out);
       if (m) samples[config].statecrew.push(m);
       else errors.statecrew = failure(sc);
       log(`  ${config} statecrew: ${m ? `${m.overheadMsPerTask} ms/task` : `failed: ${errors.statecrew}`}`);
-      const fr = await runFloor(config);
+      const fr = await runOwn('floor', config);
       const fm = parse(fr.out);
       if (fm) samples[config].xstateFloor.push(fm);
       else errors.xstateFloor = failure(fr);
@@ -210,6 +208,7 @@ async function main() {
   const merged = { ...previous, peers };
   writeFileSync(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
 
+  // Beside the table below, which has no CPU: each framework's CPU overhead (and the XState floor's short run).
   console.log('\nper-task framework overhead, zero-latency fake model (median of processes):');
   for (const [key, value] of Object.entries(peers)) {
     const v = value as {

@@ -2,11 +2,9 @@
 // then answers (3 model calls per task: manager → delegate_work, worker, manager → final answer).
 // All models answer at once; overhead per task = (kickoff wall − 3 bare model calls) / tasks.
 import { pathToFileURL } from 'node:url';
-import { Agent, Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../lib/statecrew.js';
-import { argValue, makeAgents, report } from '../lib/common.js';
+import { Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../lib/statecrew.js';
+import { argValue, makeAgents, report, USAGE } from '../lib/common.js';
 import { measureSequential } from './sequential.js';
-
-const USAGE = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
 
 /** Delegates to the coworker named in the task's description, then answers 'ok' once it has the reply. */
 class ManagerLLM implements LLM {
@@ -16,7 +14,7 @@ class ManagerLLM implements LLM {
     const last = request.messages[request.messages.length - 1];
     if (last.role === 'tool') return { content: 'ok', usage: USAGE };
     const task = request.messages.find((m) => m.role === 'user')?.content ?? '';
-    const coworker = /assign: (Worker \d+)/.exec(task ?? '')?.[1] ?? 'Worker 1';
+    const coworker = /assign: (Worker \d+)/.exec(task)?.[1] ?? 'Worker 1';
     const args = JSON.stringify({ task: 'Write the paragraph', context: 'Nothing else.', coworker });
     return {
       content: null,
@@ -40,7 +38,6 @@ export function hierarchicalCrew(): Crew {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void Agent;
   const result = await measureSequential({
     runs: argValue('runs', 150),
     rounds: argValue('rounds', 7),

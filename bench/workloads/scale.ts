@@ -7,10 +7,7 @@
 // kickoff (crews built), over the task count, after forced GCs. Live bytes per task = heap when the
 // last task completes (every actor still alive) − heap before, over the task count.
 import { pathToFileURL } from 'node:url';
-import type { CrewOutput } from '../lib/statecrew.js';
-import { argValue, buildCrew, hasGc, now, report, round, settledHeap } from '../lib/common.js';
-
-const gc = (globalThis as { gc?: () => void }).gc;
+import { argValue, buildCrew, exposedGc, hasGc, now, report, round, settledHeap } from '../lib/common.js';
 
 async function oneCrew(tasks: number) {
   const crew = buildCrew({ tasks, noContext: true });
@@ -21,7 +18,7 @@ async function oneCrew(tasks: number) {
   Object.defineProperty(last, 'callback', {
     value: () => {
       lastDone = now();
-      gc?.();
+      exposedGc?.();
       liveHeap = process.memoryUsage().heapUsed;
     },
   });
@@ -31,8 +28,7 @@ async function oneCrew(tasks: number) {
   const total = now() - t0;
   const after = await settledHeap();
   if (output.tasksOutput.length !== tasks) throw new Error('missing outputs');
-  const keep: CrewOutput[] = [output];
-  const result = {
+  return {
     tasks,
     ms: round(total, 1),
     msPerTask: round(total / tasks, 4),
@@ -42,8 +38,6 @@ async function oneCrew(tasks: number) {
     retainedBytesPerTask: Math.round((after - before) / tasks),
     liveBytesPerTask: Math.round((liveHeap - before) / tasks),
   };
-  void keep.length;
-  return result;
 }
 
 async function manyCrews(crews: number, perCrew: number) {
