@@ -45,6 +45,8 @@ export interface CrewShape {
   noContext?: boolean;
   llm?: (i: number) => LLM | string;
   checkpoint?: ConstructorParameters<typeof Crew>[0]['checkpoint'];
+  /** The last task's `callback` (it runs with every task actor still alive: the crew stops them after). */
+  lastTaskCallback?: () => void;
 }
 
 /** The benchmark crew: `agents` agents, `tasks` sequential tasks assigned round-robin, built fresh. */
@@ -60,6 +62,7 @@ export function buildCrew(shape: CrewShape = {}): Crew {
         expectedOutput: 'One short paragraph.',
         agent: agents[i % agentCount],
         ...(shape.noContext ? { context: [] } : {}),
+        ...(shape.lastTaskCallback && i === taskCount - 1 ? { callback: shape.lastTaskCallback } : {}),
       }),
   );
   return new Crew({ agents, tasks, ...(shape.checkpoint ? { checkpoint: shape.checkpoint } : {}) });

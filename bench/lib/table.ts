@@ -90,7 +90,7 @@ export function rows(r: Json): Row[] {
   if (sc) {
     for (const [n, run] of Object.entries((sc.bySize ?? {}) as Json)) {
       const x = run as Json;
-      const finished = isNum(x.ms);
+      const finished = x.status === undefined && isNum(x.ms);
       add(
         `scale: one crew of ${n} tasks`,
         finished
@@ -102,13 +102,14 @@ export function rows(r: Json): Row[] {
     }
     const c = sc.crews1000x10 as Json | undefined;
     if (c) {
+      const finished = c.status === undefined && isNum(c.ms);
       add(
         'scale: 1000 concurrent crews × 10 tasks',
-        isNum(c.ms)
+        finished
           ? `${fmt(c.ms / 1000, ' s', 2)} (${fmt(c.msPerTask, ' ms/task')}), retained ${fmt(c.retainedBytesPerTask, ' B', 0)}/task`
           : String(c.status),
         'finishes',
-        isNum(c.ms),
+        finished,
       );
     }
     atMost(
