@@ -453,6 +453,8 @@ export class Crew {
       startedRun: false,
       reportUsage,
       observed: Boolean(listener || verbose),
+      // The progress printer does not show deltas: asking for them would make every call stream.
+      wantsDeltas: Boolean(listener),
       emit(event) {
         verbose?.(event);
         listener?.(event);

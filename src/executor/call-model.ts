@@ -123,7 +123,7 @@ async function send(
       toolNames: (request.tools ?? []).map((t) => t.name),
     });
   }
-  const onDelta = env.observed
+  const onDelta = env.wantsDeltas
     ? (delta: string) => env.emit({ type: 'llm.delta', ...base, delta })
     : undefined;
   return agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });

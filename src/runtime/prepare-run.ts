@@ -32,6 +32,8 @@ export interface CrewDefinition {
 export interface EventSink {
   emit(event: CrewEvent): void;
   readonly observed: boolean;
+  /** Someone wants `llm.delta` events (a `stream()` subscriber; the progress printer does not show them). */
+  readonly wantsDeltas: boolean;
 }
 
 // Models and rate limits belong to the agent, not the run: concurrent kickoffs share one limiter.
@@ -109,6 +111,9 @@ export function prepareRun(
     emit: (event) => sink.emit(event),
     get observed() {
       return sink.observed;
+    },
+    get wantsDeltas() {
+      return sink.wantsDeltas;
     },
     taskCallback: crew.taskCallback,
     afterKickoff: crew.afterKickoff,

@@ -54,6 +54,8 @@ export interface RunEnv {
   emit(event: CrewEvent): void;
   /** False when nobody listens: event objects are then not built at all. */
   readonly observed: boolean;
+  /** Model calls stream (and emit `llm.delta`) only when someone wants the deltas. */
+  readonly wantsDeltas: boolean;
   taskCallback?: (output: TaskOutput) => void | Promise<void>;
   afterKickoff: Array<(output: CrewOutput) => CrewOutput | Promise<CrewOutput>>;
   /** Called when a task waits for a person (the run saves a checkpoint then). */

@@ -92,6 +92,20 @@ describe('a crew talking to an OpenAI-compatible server over HTTP', () => {
     expect(server.requests[1].body.messages.at(-1)).toMatchObject({ role: 'tool', content: 'ping' });
   });
 
+  it('streams only for a stream() subscriber, not for the verbose printer', async () => {
+    const server = await serve(['plain', 'streamed']);
+    const crew = crewOn(server).with({ verbose: true });
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await crew.kickoff();
+      await collect(crew);
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(server.requests.map((r) => r.body.stream === true)).toEqual([false, true]);
+  });
+
   it('retries a 429 and succeeds', async () => {
     const server = await serve([{ status: 429, retryAfterMs: 50 }, 'after the wait']);
     const output = await crewOn(server, { maxRetries: 1 }).kickoff();
