@@ -101,10 +101,8 @@ describe('checkpoints of an older format', () => {
   const fixture = (name: string) =>
     JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Checkpoint;
 
-  it("refuses to resume a format-1 checkpoint taken while a task's loop ran in the agent's actor, and replays from it", async () => {
-    // Written by the first build: the running task's loop was a job child of the agent actor.
-    const saved = fixture('format1-sequential');
-    expect(saved.formatVersion).toBe(1);
+  /** The sequential crew the fixture runs were made with (tasks 'Do <id> on {topic}'), its store holding `saved`. */
+  async function sequentialCrewFrom(saved: Checkpoint) {
     const store = new MemoryCheckpointStore();
     await store.save(saved.runId, saved);
     const llm = new ScriptedLLM(['analysis', 'report']);
@@ -112,7 +110,14 @@ describe('checkpoints of an older format', () => {
     const tasks = ['gather', 'analyse', 'report'].map(
       (id) => new Task({ id, description: `Do ${id} on {topic}`, expectedOutput: id, agent }),
     );
-    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+    return { store, llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
+  }
+
+  it("refuses to resume a format-1 checkpoint taken while a task's loop ran in the agent's actor, and replays from it", async () => {
+    // Written by the first build: the running task's loop was a job child of the agent actor.
+    const saved = fixture('format1-sequential');
+    expect(saved.formatVersion).toBe(1);
+    const { llm, crew } = await sequentialCrewFrom(saved);
 
     await expect(crew.resume(saved.runId)).rejects.toMatchObject({
       code: 'checkpoint_mismatch',
@@ -128,14 +133,7 @@ describe('checkpoints of an older format', () => {
   it("resumes a format-2 checkpoint whose task's job waited for its model, calling it again", async () => {
     const saved = fixture('format2-sequential');
     expect(saved.formatVersion).toBe(2);
-    const store = new MemoryCheckpointStore();
-    await store.save(saved.runId, saved);
-    const llm = new ScriptedLLM(['analysis', 'report']);
-    const agent = new Agent({ id: 'analyst', role: 'Analyst', goal: 'g', backstory: 'b', llm });
-    const tasks = ['gather', 'analyse', 'report'].map(
-      (id) => new Task({ id, description: `Do ${id} on {topic}`, expectedOutput: id, agent }),
-    );
-    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+    const { store, llm, crew } = await sequentialCrewFrom(saved);
 
     const output = await crew.resume(saved.runId);
 
