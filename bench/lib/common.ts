@@ -25,6 +25,17 @@ export class SlowLLM implements LLM {
   }
 }
 
+/**
+ * A model that answers on the next turn of the event loop (setImmediate), as a model doing I/O does:
+ * timers may fire between its tasks (ZeroLLM's crews run to the end without one turn).
+ */
+export class NextTurnLLM implements LLM {
+  readonly model = 'next-turn';
+  call(_request: LLMRequest): Promise<LLMResponse> {
+    return new Promise((resolve) => setImmediate(() => resolve(RESPONSE)));
+  }
+}
+
 export function makeAgents(n: number, llm: (i: number) => LLM | string = () => new ZeroLLM()): Agent[] {
   return Array.from(
     { length: n },

@@ -180,6 +180,14 @@ export function rows(r: Json): Row[] {
         `${fmt(a.bytesWrittenPerRun, '', 0)} / ${fmt(b.bytesWrittenPerRun, '', 0)}`,
       );
     }
+    const k1 = cp.largeCrews?.tasks1000;
+    const k4 = cp.largeCrews?.tasks4000;
+    if (k1 && k4) {
+      add(
+        '  1,000 / 4,000 tasks: ms without / with a file store (writes)',
+        `${fmt(k1.noneMs, '', 0)} / ${fmt(k1.fileMs, '', 0)} (${k1.saves}); ${fmt(k4.noneMs, '', 0)} / ${fmt(k4.fileMs, '', 0)} (${k4.saves})`,
+      );
+    }
   }
   return out;
 }

@@ -11,18 +11,37 @@ export type CheckpointMeta = Pick<
 >;
 
 /**
+ * After a checkpoint whose snapshot and serialisation took C ms of the event loop, the next one is
+ * taken no sooner than PACE × C ms later, so checkpoints cost at most about 1 / (PACE + 1) of a run
+ * whose tasks finish faster than its checkpoints can be taken. Without it, a crew of N fast tasks
+ * takes N checkpoints of O(N) each (a 4,000-task crew: minutes instead of a second). With real models
+ * (seconds per task) no checkpoint waits: each is far apart from the previous one already.
+ */
+const PACE = 4;
+
+type Reason = Checkpoint['reason'];
+/** A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`). */
+type Pending = { later: CrewActor; reason: Reason } | { taken: Checkpoint };
+
+/**
  * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
- * for a person. At most one write is in flight and at most one waits: a newer checkpoint replaces the
- * waiting one, since it is a newer snapshot of the same run and holds every completion the older one
- * did. So the store is never older than the last completed write, and tasks finishing faster than the
- * store writes do not queue a full checkpoint each. `flush()` waits until the newest checkpoint is written.
+ * for a person. One write is in flight at a time, and one save waits: a newer save replaces the
+ * waiting one, since a newer snapshot of the same run holds every completion the older one did. A
+ * waiting save's snapshot is taken only when it is written (saves replaced meanwhile cost nothing),
+ * and no sooner than the pace above allows; when the run ends, a waiting save is taken at once.
+ * So the store is never older than the last completed write, and tasks finishing faster than the
+ * store writes do not queue a full checkpoint each. `flush()` waits until the newest one is written.
  */
 export class RunCheckpointer {
   /** Settles (never rejects) once nothing is left to write. */
   #writing: Promise<void> | undefined;
-  #waiting: Checkpoint | undefined;
+  #pending: Pending | undefined;
   #lastOutcomes: unknown;
   #error: unknown;
+  /** When (performance.now()) the next paced checkpoint may be taken. */
+  #notBefore = 0;
+  /** Ends the wait for the pace early (the run ended, or a flush wants everything written). */
+  #wake: (() => void) | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -57,19 +76,92 @@ export class RunCheckpointer {
 
   /**
    * A task entered `human-input` inside its own step; the crew's snapshot is consistent only once
-   * that step has finished, so the save is taken on the next turn of the event loop.
+   * that step has finished, so the save is asked for on the next turn of the event loop.
    */
-  saveSoon(actor: CrewActor, reason: Checkpoint['reason']): void {
+  saveSoon(actor: CrewActor, reason: Reason): void {
     setImmediate(() => {
       if (actor.getSnapshot().status === 'active') this.save(actor, reason);
     });
   }
 
-  save(actor: CrewActor, reason: Checkpoint['reason']): void {
-    // A replaced checkpoint's reason goes with it: the reason describes its own snapshot, and resume
-    // reads only the snapshot (a task waiting for a person in the newer one asks again; one no longer
-    // waiting was answered). Once saves stop, the store holds what writing every save in turn would leave.
-    this.#waiting = {
+  /**
+   * Asks for a checkpoint of the actor as it will be when written. A replaced save's reason goes with
+   * it: the reason describes its own snapshot, and resume reads only the snapshot (a task waiting for a
+   * person in the newer one asks again; one no longer waiting was answered).
+   */
+  save(actor: CrewActor, reason: Reason): void {
+    this.#pending = { later: actor, reason };
+    this.#startWriting();
+  }
+
+  /** Takes a checkpoint of the actor as it is now (it is about to stop) and writes it next, unpaced. */
+  saveNow(actor: CrewActor, reason: Reason): void {
+    const checkpoint = this.#take(actor, reason);
+    if (checkpoint) this.#pending = { taken: checkpoint };
+    this.#startWriting();
+    this.#wake?.();
+  }
+
+  /** The actor is about to stop: a save still waiting is taken now, while its snapshot exists. */
+  settle(actor: CrewActor): void {
+    if (this.#pending && 'later' in this.#pending) this.saveNow(actor, this.#pending.reason);
+  }
+
+  /** Waits until every save so far is written (the newest last); rejects with the first write error. */
+  async flush(): Promise<void> {
+    this.#wake?.();
+    await this.#writing;
+    if (this.#error) throw this.#error;
+  }
+
+  #startWriting(): void {
+    // Started on a microtask: the store's work runs after the actor's current step, not inside it.
+    this.#writing ??= Promise.resolve().then(() => this.#writeAll());
+  }
+
+  async #writeAll(): Promise<void> {
+    while (this.#pending) {
+      if ('later' in this.#pending) await this.#paced();
+      const pending = this.#pending;
+      this.#pending = undefined;
+      const started = performance.now();
+      // A run that failed or stopped meanwhile keeps its last good checkpoint.
+      const checkpoint = 'taken' in pending ? pending.taken : this.#take(pending.later, pending.reason);
+      if (checkpoint) await this.#write(checkpoint, started);
+    }
+    this.#writing = undefined;
+  }
+
+  async #write(checkpoint: Checkpoint, started: number): Promise<void> {
+    try {
+      const written = this.store.save(this.meta.runId, checkpoint);
+      // What the event loop spent on it: the snapshot and the store's synchronous part (serialising).
+      this.#notBefore = performance.now() + PACE * (performance.now() - started);
+      await written;
+    } catch (error) {
+      // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
+      this.#error ??= error;
+    }
+  }
+
+  #paced(): Promise<void> {
+    const wait = this.#notBefore - performance.now();
+    if (wait <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      this.#wake = done;
+    });
+  }
+
+  #take(actor: CrewActor, reason: Reason): Checkpoint | undefined {
+    const { status, value } = actor.getSnapshot();
+    if ((status !== 'active' && status !== 'done') || value === 'failed') return undefined;
+    return {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       ...this.meta,
       reason,
@@ -77,26 +169,5 @@ export class RunCheckpointer {
       // XState never mutates a snapshot it has handed out; the store serialises it (once).
       snapshot: actor.getPersistedSnapshot(),
     };
-    // Started on a microtask: the store's work runs after the actor's current step, not inside it.
-    this.#writing ??= Promise.resolve().then(() => this.#writeWaiting());
-  }
-
-  async #writeWaiting(): Promise<void> {
-    for (let next = this.#waiting; next; next = this.#waiting) {
-      this.#waiting = undefined;
-      try {
-        await this.store.save(this.meta.runId, next);
-      } catch (error) {
-        // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
-        this.#error ??= error;
-      }
-    }
-    this.#writing = undefined;
-  }
-
-  /** Waits until every save so far is written (the newest last); rejects with the first write error. */
-  async flush(): Promise<void> {
-    await this.#writing;
-    if (this.#error) throw this.#error;
   }
 }

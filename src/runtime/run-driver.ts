@@ -91,7 +91,7 @@ export function createRun(options: LaunchOptions): CrewRun {
     over = true;
     signal?.removeEventListener('abort', onAbort);
     subscription.unsubscribe();
-    if (result.output) checkpointer?.save(actor, 'crew.completed');
+    if (result.output) checkpointer?.saveNow(actor, 'crew.completed');
     actor.stop();
     unregisterRun(env.runId);
     const written = checkpointer ? checkpointer.flush() : Promise.resolve();
@@ -113,6 +113,14 @@ export function createRun(options: LaunchOptions): CrewRun {
   // A run that ended before it started (its signal aborted) never starts.
   const start = actor.start.bind(actor);
   actor.start = () => (over ? actor : start());
+  if (checkpointer) {
+    // A checkpoint asked for and not yet taken (they are paced) is taken before the snapshot goes.
+    const stop = actor.stop.bind(actor);
+    actor.stop = () => {
+      checkpointer.settle(actor);
+      return stop();
+    };
+  }
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };

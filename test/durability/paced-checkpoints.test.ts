@@ -1,0 +1,103 @@
+// Checkpoints are paced by what they cost: a crew whose tasks finish faster than its (whole-snapshot)
+// checkpoints can be taken does not take one per task — N checkpoints of O(N) each made large durable
+// crews quadratic — yet the last one always holds every task, and one still waiting is never lost.
+import { describe, expect, it } from 'vitest';
+import {
+  Agent,
+  Crew,
+  MemoryCheckpointStore,
+  Task,
+  type Checkpoint,
+  type CheckpointStore,
+  type LLM,
+  type LLMResponse,
+} from '../../src/index.js';
+import { checkpointOutcomes } from '../../src/runtime/durable.js';
+import { deferred, gatedLLM, until } from '../helpers/crew-fixtures.js';
+
+interface Save {
+  reason: Checkpoint['reason'];
+  done: number;
+}
+
+/** A memory store that records each save; `busyMs` makes every save hold the event loop that long. */
+function recordingStore(busyMs = 0) {
+  const inner = new MemoryCheckpointStore();
+  const saves: Save[] = [];
+  const store: CheckpointStore = {
+    save(runId, checkpoint) {
+      const end = performance.now() + busyMs;
+      while (performance.now() < end); // serialising a large checkpoint blocks like this
+      saves.push({ reason: checkpoint.reason, done: Object.keys(checkpointOutcomes(checkpoint)).length });
+      return inner.save(runId, checkpoint);
+    },
+    load: (runId) => inner.load(runId),
+    list: () => inner.list(),
+    delete: (runId) => inner.delete(runId),
+  };
+  return { store, saves };
+}
+
+/** Answers on the next turn of the event loop, as a model doing I/O does. */
+class NextTurnLLM implements LLM {
+  readonly model = 'next-turn';
+  call(): Promise<LLMResponse> {
+    return new Promise((resolve) => setImmediate(() => resolve({ content: 'done' })));
+  }
+}
+
+function crewOf(llms: LLM[], store: CheckpointStore) {
+  const agents = llms.map(
+    (llm, i) => new Agent({ id: `worker-${i}`, role: `Worker ${i}`, goal: 'g', backstory: 'b', llm }),
+  );
+  const tasks = agents.map(
+    (agent, i) => new Task({ id: `t${i}`, description: `Part ${i}`, expectedOutput: 'x', agent, context: [] }),
+  );
+  return new Crew({ agents, tasks, checkpoint: store });
+}
+
+describe('paced checkpoints', () => {
+  it('a crew of many fast tasks takes a few checkpoints, the last holding every task', async () => {
+    const { store, saves } = recordingStore();
+    const model = new NextTurnLLM();
+    await crewOf(Array.from({ length: 400 }, () => model), store).kickoff();
+    expect(saves.length).toBeGreaterThan(1);
+    expect(saves.length).toBeLessThan(40);
+    expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 400 });
+    const done = saves.map((s) => s.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+  });
+
+  it('a completion made while the pace holds its checkpoint back is written when the actor stops', async () => {
+    // Each save holds the loop 20 ms, so the next may be taken 80 ms later; task 2 finishes meanwhile.
+    const { store, saves } = recordingStore(20);
+    const third = gatedLLM();
+    const crew = crewOf([new NextTurnLLM(), new NextTurnLLM(), third.llm], store);
+    const actor = crew.createActor();
+    actor.start();
+    await until(() => third.pending.length === 1);
+    expect(saves).toEqual([{ reason: 'task.completed', done: 1 }]);
+    actor.stop();
+    await crew.flushCheckpoints(actor);
+    expect(saves).toEqual([
+      { reason: 'task.completed', done: 1 },
+      { reason: 'task.completed', done: 2 },
+    ]);
+  });
+
+  it('a checkpoint held back by the pace is written once it has passed, while the run goes on', async () => {
+    const { store, saves } = recordingStore(20);
+    const third = gatedLLM();
+    const crew = crewOf([new NextTurnLLM(), new NextTurnLLM(), third.llm], store);
+    const run = crew.kickoff();
+    await until(() => third.pending.length === 1);
+    const written = deferred<void>();
+    const poll = setInterval(() => saves.length === 2 && written.resolve(), 5);
+    await written.promise;
+    clearInterval(poll);
+    expect(saves[1]).toEqual({ reason: 'task.completed', done: 2 });
+    third.pending[0].resolve('last');
+    await run;
+    expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 3 });
+  });
+});
