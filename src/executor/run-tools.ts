@@ -13,7 +13,7 @@ import {
 } from './delegation.js';
 import { jobTools } from './job-tools.js';
 import { notifyStep } from './steps.js';
-import { cacheArguments, canonicalJson, type ToolCache } from './tool-cache.js';
+import { cacheArguments, cacheKey, canonicalJson, type ToolCache } from './tool-cache.js';
 
 export const REPEATED_CALL_MESSAGE =
   "I tried reusing the same input, I must stop using this action input. I'll try something else instead.";
@@ -22,10 +22,14 @@ type Plan =
   | { kind: 'answer'; text: string; isError: boolean; repeated?: true }
   | { kind: 'dispatch'; dispatch: Dispatch }
   /**
-   * `args` are what the tool receives (the schema's output); `cacheArgs` what the crew's cache keys the call
-   * on (absent without a cache); `hit` a cached result, given instead of running the tool.
+   * `args` are what the tool receives (the schema's output); `cacheKey` the crew's cache entry of the call
+   * (absent without a cache, or for arguments JSON cannot render); `hit` a cached result, given instead of
+   * running the tool.
    */
-  | { kind: 'run'; tool: Tool; args: unknown; cacheArgs?: unknown; hit?: string };
+  | { kind: 'run'; tool: Tool; args: unknown; cacheKey?: string; hit?: string };
+
+/** A call's arguments as JSON (empty text means `{}`), read once per call, or why they are not JSON. */
+type ReadArguments = { ok: true; json: unknown } | { ok: false; reason: string };
 
 interface Outcome {
   text: string;
@@ -44,11 +48,13 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const { tools, coworkers } = jobTools(env, agent, input.taskId, input.requestKind === 'task', input.chain);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const usageCounts = { ...input.usageCounts };
-  const keys = input.calls.map(callKey);
+  const read = input.calls.map(readArguments);
+  const keys = input.calls.map((call, i) => callKey(call, read[i]));
   // Within the batch, a call planned to run is "the call just before" the next one.
   let previous = input.lastCall;
   const plans = input.calls.map((call, i) => {
-    const plan = planCall(call, byName, coworkers, usageCounts, keys[i] === previous, env.cache);
+    const repeated = keys[i] === previous;
+    const plan = planCall(call, read[i], byName, coworkers, usageCounts, repeated, env.cache);
     previous = plan.kind === 'answer' && !plan.repeated ? undefined : keys[i];
     return plan;
   });
@@ -76,25 +82,47 @@ function lastCallOf(plans: Plan[], outcomes: Array<Outcome | null>, keys: string
   return failed ? undefined : keys[last];
 }
 
-/** Name and arguments of a call; arguments that are JSON compare by value (key order and spacing ignored). */
-function callKey(call: ToolCall): string {
+function readArguments(call: ToolCall): ReadArguments {
   const text = call.arguments.trim();
   try {
-    return `${call.name}:${canonicalJson(text === '' ? {} : JSON.parse(text))}`;
-  } catch {
-    return `${call.name}:${text}`;
+    return { ok: true, json: text === '' ? {} : JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
   }
+}
+
+/** Name and arguments of a call; arguments that are JSON compare by value (key order and spacing ignored). */
+function callKey(call: ToolCall, read: ReadArguments): string {
+  return `${call.name}:${read.ok ? canonicalJson(read.json) : call.arguments.trim()}`;
+}
+
+function invalidArguments(call: ToolCall, why: string): Plan {
+  return { kind: 'answer', text: `Invalid arguments for tool '${call.name}': ${why}`, isError: true };
+}
+
+/** The model's arguments checked by a zod schema: its output, or the call's answer naming each issue. */
+function checkArguments(
+  call: ToolCall,
+  read: ReadArguments,
+  schema: Tool['schema'],
+): { ok: true; value: unknown; raw: unknown } | { ok: false; answer: Plan } {
+  if (!read.ok) return { ok: false, answer: invalidArguments(call, `not valid JSON (${read.reason})`) };
+  const parsed = schema.safeParse(read.json);
+  if (parsed.success) return { ok: true, value: parsed.data, raw: read.json };
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return { ok: false, answer: invalidArguments(call, issues) };
 }
 
 function planCall(
   call: ToolCall,
+  read: ReadArguments,
   byName: Map<string, Tool>,
   coworkers: RunAgent[] | null,
   usageCounts: Record<string, number>,
   repeated: boolean,
   cache: ToolCache | undefined,
 ): Plan {
-  if (coworkers && isDelegationTool(call.name)) return planDelegation(call, coworkers);
+  if (coworkers && isDelegationTool(call.name)) return planDelegation(call, read, coworkers);
   const tool = byName.get(call.name);
   if (!tool) {
     const available = [...byName.keys(), ...(coworkers ? ['delegate_work', 'ask_question'] : [])];
@@ -105,12 +133,12 @@ function planCall(
       isError: true,
     };
   }
-  const args = parseArguments(call, tool);
-  if (!args.ok) return { kind: 'answer', text: args.error, isError: true };
+  const args = checkArguments(call, read, tool.schema);
+  if (!args.ok) return args.answer;
   if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true, repeated: true };
   // As in crewAI, the cache is read before the usage limit: a hit runs nothing, so it uses nothing up.
-  const cacheArgs = cache ? cacheArguments(args.raw, args.value, tool.schema) : undefined;
-  const hit = cache ? cache.get(tool.name, cacheArgs) : undefined;
+  const key = cache ? cacheKey(tool.name, cacheArguments(args.raw, args.value, tool.schema)) : undefined;
+  const hit = key === undefined ? undefined : cache?.get(key);
   if (hit !== undefined) return { kind: 'run', tool, args: args.value, hit };
   const used = usageCounts[tool.name] ?? 0;
   if (tool.maxUsageCount !== undefined && used >= tool.maxUsageCount) {
@@ -121,48 +149,14 @@ function planCall(
     };
   }
   usageCounts[tool.name] = used + 1;
-  return { kind: 'run', tool, args: args.value, cacheArgs };
+  return { kind: 'run', tool, args: args.value, ...(key === undefined ? {} : { cacheKey: key }) };
 }
 
-function parseArguments(
-  call: ToolCall,
-  tool: Tool,
-): { ok: true; value: unknown; raw: unknown } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
-  } catch (error) {
-    return {
-      ok: false,
-      error: `Invalid arguments for tool '${call.name}': not valid JSON (${(error as Error).message})`,
-    };
-  }
-  const parsed = tool.schema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    return { ok: false, error: `Invalid arguments for tool '${call.name}': ${issues}` };
-  }
-  return { ok: true, value: parsed.data, raw: json };
-}
-
-function planDelegation(call: ToolCall, coworkers: RunAgent[]): Plan {
+function planDelegation(call: ToolCall, read: ReadArguments, coworkers: RunAgent[]): Plan {
   const schema = call.name === 'delegate_work' ? delegateWorkSchema : askQuestionSchema;
-  let json: unknown;
-  try {
-    json = JSON.parse(call.arguments);
-  } catch {
-    return {
-      kind: 'answer',
-      text: `Invalid arguments for tool '${call.name}': not valid JSON`,
-      isError: true,
-    };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    return { kind: 'answer', text: `Invalid arguments for tool '${call.name}': ${issues}`, isError: true };
-  }
-  const args = parsed.data as { task?: string; question?: string; context: string; coworker: string };
+  const checked = checkArguments(call, read, schema);
+  if (!checked.ok) return checked.answer;
+  const args = checked.value as { task?: string; question?: string; context: string; coworker: string };
   const coworker = findCoworker(coworkers, args.coworker);
   if (!coworker)
     return { kind: 'answer', text: unknownCoworkerMessage(args.coworker, coworkers), isError: true };
@@ -204,8 +198,8 @@ async function settle(
     const message = error instanceof Error ? error.message : String(error);
     return { text: `Error executing tool '${call.name}': ${message}`, isError: true, cached: false };
   }
-  if (env.cache && shouldCache(plan.tool, plan.args, result))
-    env.cache.set(plan.tool.name, plan.cacheArgs, text);
+  if (plan.cacheKey !== undefined && shouldCache(plan.tool, plan.args, result))
+    env.cache?.set(plan.cacheKey, text);
   return { text, isError: false, cached: false };
 }
 

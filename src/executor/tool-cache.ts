@@ -67,20 +67,18 @@ function fillMissing(raw: unknown, parsed: unknown): unknown {
 }
 
 /**
- * Tool results of one run, keyed by tool name and canonical JSON of the arguments (see `cacheArguments`).
- * Arguments that cannot be rendered as JSON are never cached: `get` misses and `set` does nothing.
+ * Tool results of one run, by cache key (`cacheKey`: tool name and canonical JSON of the arguments, see
+ * `cacheArguments`). A call whose arguments cannot be rendered as JSON has no key and is never cached.
  */
 export class ToolCache {
   private readonly entries = new Map<string, string>();
 
-  get(tool: string, args: unknown): string | undefined {
-    const key = cacheKey(tool, args);
-    return key === undefined ? undefined : this.entries.get(key);
+  get(key: string): string | undefined {
+    return this.entries.get(key);
   }
 
-  set(tool: string, args: unknown, result: string): void {
-    const key = cacheKey(tool, args);
-    if (key !== undefined) this.entries.set(key, result);
+  set(key: string, result: string): void {
+    this.entries.set(key, result);
   }
 
   get size(): number {

@@ -51,7 +51,8 @@ function crewOf(llms: LLM[], store: CheckpointStore) {
     (llm, i) => new Agent({ id: `worker-${i}`, role: `Worker ${i}`, goal: 'g', backstory: 'b', llm }),
   );
   const tasks = agents.map(
-    (agent, i) => new Task({ id: `t${i}`, description: `Part ${i}`, expectedOutput: 'x', agent, context: [] }),
+    (agent, i) =>
+      new Task({ id: `t${i}`, description: `Part ${i}`, expectedOutput: 'x', agent, context: [] }),
   );
   return new Crew({ agents, tasks, checkpoint: store });
 }
@@ -60,7 +61,10 @@ describe('paced checkpoints', () => {
   it('a crew of many fast tasks takes a few checkpoints, the last holding every task', async () => {
     const { store, saves } = recordingStore();
     const model = new NextTurnLLM();
-    await crewOf(Array.from({ length: 400 }, () => model), store).kickoff();
+    await crewOf(
+      Array.from({ length: 400 }, () => model),
+      store,
+    ).kickoff();
     expect(saves.length).toBeGreaterThan(1);
     expect(saves.length).toBeLessThan(40);
     expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 400 });
