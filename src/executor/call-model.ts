@@ -3,7 +3,7 @@ import type { WorkRequest } from '../../machines/types.js';
 import { isToolsUnsupportedError } from '../llm/tool-support.js';
 import type { ChatMessage, LLM, LLMRequest, LLMResponse, ToolCall, ToolDefinition } from '../llm/types.js';
 import { getRun, runAgent, runTask, type RunAgent, type RunEnv } from '../runtime/run-env.js';
-import { usageOfResponse } from '../usage.js';
+import { askModel, type ModelCallSource } from './ask-model.js';
 import { withDeadline } from './deadline.js';
 import { jobTools } from './job-tools.js';
 import { MANAGER_REQUEST_EXPECTATION, systemMessage, taskMessage } from './prompts.js';
@@ -34,31 +34,21 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   );
   const describe = () =>
     `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms`;
+  const source = sourceOf(input, agent);
   const sent = await withDeadline(input.deadline, signal, describe, async (callSignal) => {
     const react = usesReAct(agent);
     const request = requestFor(env, agent, input, definitions, react);
     try {
-      return { react, request, response: await send(env, agent, input, request, callSignal) };
+      return { react, request, ...(await askModel(env, agent, source, request, callSignal)) };
     } catch (error) {
       // Only a request that offered tools falls back, and only once: the retry offers none.
       if (!request.tools || !isToolsUnsupportedError(error)) throw error;
       fallBackToReAct(env, agent, error as Error);
       const retry = requestFor(env, agent, input, definitions, true);
-      return { react: true, request: retry, response: await send(env, agent, input, retry, callSignal) };
+      return { react: true, request: retry, ...(await askModel(env, agent, source, retry, callSignal)) };
     }
   });
-  const { react, request, response } = sent;
-  const usage = usageOfResponse(response.usage);
-  if (env.observed) {
-    env.emit({
-      type: 'llm.response',
-      ...eventBase(env, agent, input),
-      model: agent.llm.model,
-      content: response.content,
-      toolCalls: response.toolCalls,
-      usage,
-    });
-  }
+  const { react, request, response, usage } = sent;
   const turn = react
     ? reactTurn(response, input.final, request.messages.length)
     : nativeTurn(response, input.final);
@@ -104,33 +94,9 @@ function requestFor(
   };
 }
 
-async function send(
-  env: RunEnv,
-  agent: RunAgent,
-  input: ModelCallInput,
-  request: LLMRequest,
-  signal: AbortSignal,
-): Promise<LLMResponse> {
-  const base = eventBase(env, agent, input);
-  // The event says the request starts: it comes once the rate limiter has let it through.
-  await agent.limiter?.acquire(signal);
-  if (env.observed) {
-    env.emit({
-      type: 'llm.request',
-      ...base,
-      model: agent.llm.model,
-      messages: request.messages,
-      toolNames: (request.tools ?? []).map((t) => t.name),
-    });
-  }
-  const onDelta = env.wantsDeltas
-    ? (delta: string) => env.emit({ type: 'llm.delta', ...base, delta })
-    : undefined;
-  return agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });
-}
-
-function eventBase(env: RunEnv, agent: RunAgent, input: ModelCallInput) {
-  return { runId: env.runId, agentId: agent.id, ...(input.work.taskId ? { taskId: input.work.taskId } : {}) };
+function sourceOf(input: ModelCallInput, agent: RunAgent): ModelCallSource {
+  const { taskId } = input.work;
+  return { runId: input.runId, agentId: agent.id, ...(taskId ? { taskId } : {}) };
 }
 
 /** The model said it cannot use tools: this agent talks ReAct for the rest of the run, and says so once. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { GuardrailVerdict } from '../../machines/task.machine.js';
+import { askModel } from '../executor/ask-model.js';
 import { parseStructuredOutput } from '../executor/structured-output.js';
 import type { Guardrail, GuardrailResult } from '../guardrail.js';
 import type { ChatMessage } from '../llm/types.js';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
-import { addUsage, emptyUsage, usageOfResponse, type UsageMetrics } from '../usage.js';
+import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
 import type { RunAgent, RunEnv, RunTask } from './run-env.js';
 
 /** The answer a string guardrail's judge is asked for (every field required: strict-mode friendly). */
@@ -123,8 +124,9 @@ function transformed(value: unknown, output: TaskOutput, task: RunTask): Step {
 
 /**
  * A string guardrail: the judge agent's model is asked, in a call of its own with `responseFormat`
- * `{ valid, feedback }`, whether the output complies with the rule. The call respects the agent's rate
- * limit, is announced by `llm.request` / `llm.response` events and its tokens count in the task's usage.
+ * `{ valid, feedback }`, whether the output complies with the rule. The call is made like the agent
+ * loop's (`askModel`: rate limit, `llm.request` / `llm.delta` / `llm.response` events) and its tokens
+ * count in the task's usage.
  * A judge that fails (model error, unreadable verdict) fails the guardrail, as crewAI does.
  */
 async function judgeWithModel(
@@ -137,22 +139,11 @@ async function judgeWithModel(
   count: (usage: UsageMetrics) => void,
 ): Promise<Step> {
   const messages = judgeMessages(rule, output.raw);
-  const base = { runId: env.runId, agentId: judge.id, taskId: task.task.id };
+  const source = { runId: env.runId, agentId: judge.id, taskId: task.task.id };
   try {
-    await judge.limiter?.acquire(signal);
-    if (env.observed) {
-      env.emit({ type: 'llm.request', ...base, model: judge.llm.model, messages, toolNames: [] });
-    }
-    const response = await judge.llm.call({
-      messages,
-      responseFormat: { name: 'guardrail_result', schema: judgement },
-      signal,
-    });
-    const usage = usageOfResponse(response.usage);
+    const request = { messages, responseFormat: { name: 'guardrail_result', schema: judgement } };
+    const { response, usage } = await askModel(env, judge, source, request, signal);
     count(usage);
-    if (env.observed) {
-      env.emit({ type: 'llm.response', ...base, model: judge.llm.model, content: response.content, usage });
-    }
     const verdict = parseStructuredOutput(response.content ?? '', lenientJudgement);
     if (!verdict.ok) return { ok: false, error: `Error while validating the task output: ${verdict.error}` };
     if (verdict.value.valid) return { ok: true, output };

@@ -62,6 +62,9 @@ describe('string guardrails', () => {
     const judged = ofType(events, 'llm.response').filter((e) => e.content?.includes('"valid"'));
     expect(judged).toHaveLength(2);
     expect(judged[0]).toMatchObject({ agentId: 'writer', taskId: 'draft', usage: { totalTokens: 10 } });
+    // …and streamed to a stream() subscriber like any other.
+    const deltas = ofType(events, 'llm.delta').filter((e) => e.delta.includes('"valid"'));
+    expect(deltas.map((e) => e.taskId)).toEqual(['draft', 'draft']);
   });
 
   it('accept a valid verdict without feedback, and explain a rejection without feedback', async () => {
