@@ -30,6 +30,7 @@ import { inCallback } from '../errors.js';
 import { runFailure } from './failure.js';
 import { collectHumanFeedback } from './human-feedback.js';
 import { runGuardrails } from './guardrails.js';
+import { prefixedKind, withStableChildEvents } from './stable-child-events.js';
 import {
   getRun,
   keepingErrors,
@@ -213,9 +214,10 @@ const crewImplementations = {
   actors: {
     task,
     // A large crew's tasks live in batch actors, which run the same task logic.
-    taskBatch: taskBatchMachine.provide({ actors: { task } }),
-    agent: agentMachine.provide({ actors: { agentJob: job } }),
-    manager: managerMachine.provide({ actors: { agentJob: job } }),
+    taskBatch: withStableChildEvents(taskBatchMachine.provide({ actors: { task } }), prefixedKind('task')),
+    // An agent's only children are its jobs, each named after the request it works on.
+    agent: withStableChildEvents(agentMachine.provide({ actors: { agentJob: job } }), () => 'job'),
+    manager: withStableChildEvents(managerMachine.provide({ actors: { agentJob: job } }), () => 'job'),
     evaluateCondition: inRun(
       async (env, input: { runId: string; taskId: string; previous?: TaskOutputData }) => {
         const conditional = runTask(env, input.taskId).task as ConditionalTask;
@@ -256,5 +258,13 @@ function crewOutputOf(env: RunEnv, outcomes: TaskOutcome[]): CrewOutput {
   return new CrewOutput({ runId: env.runId, tasksOutput, tokenUsage: usage });
 }
 
-export const runtimeSequentialMachine = sequentialCrewMachine.provide(crewImplementations);
-export const runtimeHierarchicalMachine = hierarchicalCrewMachine.provide(crewImplementations);
+// Tasks and agents are named after their ids; batches (`batch:<k>`) and invoked actors keep their types.
+const crewChildren = prefixedKind('task', 'agent');
+export const runtimeSequentialMachine = withStableChildEvents(
+  sequentialCrewMachine.provide(crewImplementations),
+  crewChildren,
+);
+export const runtimeHierarchicalMachine = withStableChildEvents(
+  hierarchicalCrewMachine.provide(crewImplementations),
+  crewChildren,
+);
