@@ -73,8 +73,8 @@ describe('paced checkpoints', () => {
   });
 
   it('a completion made while the pace holds its checkpoint back is written when the actor stops', async () => {
-    // Each save holds the loop 20 ms, so the next may be taken 80 ms later; task 2 finishes meanwhile.
-    const { store, saves } = recordingStore(20);
+    // Each save holds the loop 40 ms, so the next may be taken 160 ms later; task 2 finishes meanwhile.
+    const { store, saves } = recordingStore(40);
     const third = gatedLLM();
     const crew = crewOf([new NextTurnLLM(), new NextTurnLLM(), third.llm], store);
     const actor = crew.createActor();
