@@ -8,16 +8,34 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * Settles as soon as `signal` aborts, even while `work` is still busy (the SDK sleeps between retries
- * without watching the signal); `work` is still told through the signal and closes its request.
+ * A caller's signal tied to one request's own controller, through one listener: the caller aborting
+ * aborts the request (the SDK closes it), and `race(work)` settles at once, even while the SDK sleeps
+ * between retries without watching its signal. `close()` unties them.
  */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+export class AbortLink {
+  /** The request's own controller: the SDK gets its signal; an idle timeout aborts it too. */
+  readonly controller = new AbortController();
+  readonly #caller: AbortSignal | undefined;
+  #reject: ((error: Error) => void) | undefined;
+  readonly #onAbort = (): void => {
+    const caller = this.#caller!;
+    this.controller.abort(caller.reason);
+    this.#reject?.(abortError(caller));
+  };
+
+  constructor(caller: AbortSignal | undefined) {
+    this.#caller = caller;
+    caller?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    if (!this.#caller) return work;
+    if (this.#caller.aborted) return Promise.reject(abortError(this.#caller));
+    const aborted = new Promise<never>((_, reject) => (this.#reject = reject));
+    return Promise.race([work, aborted]);
+  }
+
+  close(): void {
+    this.#caller?.removeEventListener('abort', this.#onAbort);
+  }
 }

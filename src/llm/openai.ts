@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { LLMError } from '../errors.js';
-import { abortError, raceAbort } from './abort.js';
+import { abortError, AbortLink } from './abort.js';
 import { IdleTimer } from './idle-timer.js';
 import { toLLMError, type ErrorContext } from './openai-errors.js';
 import { fromCompletion, toChatParams, unwrapContent, wrapsRoot } from './openai-mapping.js';
@@ -67,19 +67,18 @@ export class OpenAILLM implements LLM {
     const { signal } = request;
     if (signal?.aborted) throw abortError(signal);
     const { client, redactor } = this.#connect();
-    const internal = new AbortController();
+    const link = new AbortLink(signal);
     const ctx = this.#errorContext(client, redactor, signal);
     const idle = new IdleTimer(ctx.timeoutMs, () => {
       ctx.idleTimedOut = true;
-      internal.abort();
+      link.controller.abort();
     });
-    const forward = () => internal.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
     try {
+      const internal = link.controller.signal;
       const work = this.#wantsStream(request)
-        ? this.#streamed(client, request, internal.signal, idle)
-        : this.#plain(client, request, internal.signal, idle);
-      const response = await raceAbort(work, signal);
+        ? this.#streamed(client, request, internal, idle)
+        : this.#plain(client, request, internal, idle);
+      const response = await link.race(work);
       if (ctx.idleTimedOut) throw new Error('the response stopped arriving');
       const format = request.responseFormat;
       return format && wrapsRoot(format.schema)
@@ -89,7 +88,7 @@ export class OpenAILLM implements LLM {
       throw toLLMError(error, ctx);
     } finally {
       idle.stop();
-      signal?.removeEventListener('abort', forward);
+      link.close();
     }
   }
 
