@@ -19,9 +19,10 @@ export function taskSpawn(runId: string, spec: TaskSpec) {
 /**
  * Holds a few task actors of a large crew (see `batchSize` in the crew chart), so that no actor has
  * many children: XState copies an actor's children map for every child it spawns or stops. It spawns its tasks in
- * its context factory (one copy of the map) and passes their `xstate.done.actor.task:<id>` and
- * `xstate.error.actor.task:<id>` events on to the crew unchanged, so the crew handles them as it does
- * its own children's. The crew addresses the tasks by systemId; it stops a batch (and with it its
+ * its context factory (one copy of the map) and passes their done and error events on to the crew as
+ * it got them (with the task's `actorId`), so the crew handles them as it does its own children's. (In
+ * the runtime those events arrive as `xstate.done.actor.task` / `xstate.error.actor.task`:
+ * src/runtime/stable-child-events.ts.) The crew addresses the tasks by systemId; it stops a batch (and with it its
  * tasks) when it finishes.
  */
 export const taskBatchMachine = setup({

@@ -33,7 +33,8 @@ export async function askModel(
     : undefined;
   const response = await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });
   const usage = usageOfResponse(response.usage);
-  if (env.observed) {
+  // A model that answers after the call was given up (its deadline passed) is not reported.
+  if (env.observed && !signal.aborted) {
     const { content, toolCalls } = response;
     env.emit({ type: 'llm.response', ...source, model, content, ...(toolCalls ? { toolCalls } : {}), usage });
   }

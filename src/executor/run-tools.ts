@@ -93,7 +93,12 @@ function readArguments(call: ToolCall): ReadArguments {
 
 /** Name and arguments of a call; arguments that are JSON compare by value (key order and spacing ignored). */
 function callKey(call: ToolCall, read: ReadArguments): string {
-  return `${call.name}:${read.ok ? canonicalJson(read.json) : call.arguments.trim()}`;
+  try {
+    if (read.ok) return `${call.name}:${canonicalJson(read.json)}`;
+  } catch {
+    // Nested too deep to render again: compared as the model wrote them.
+  }
+  return `${call.name}:${call.arguments.trim()}`;
 }
 
 function invalidArguments(call: ToolCall, why: string): Plan {

@@ -11,26 +11,33 @@ export type CheckpointMeta = Pick<
 >;
 
 /**
- * After a checkpoint whose snapshot and serialisation took C ms of the event loop, the next one is
- * taken no sooner than PACE × C ms later, so checkpoints cost at most about 1 / (PACE + 1) of a run
- * whose tasks finish faster than its checkpoints can be taken. Without it, a crew of N fast tasks
- * takes N checkpoints of O(N) each (a 4,000-task crew: minutes instead of a second). With real models
- * (seconds per task) no checkpoint waits: each is far apart from the previous one already.
+ * A checkpoint is the whole snapshot (O(N) for N tasks). While one costs the event loop less than
+ * EAGER_MS, a save takes its snapshot at once, as the step that asked for it left the crew — so a run
+ * that fails right after still has every completion before the failure. Dearer ones are taken lazily
+ * and paced: after a checkpoint that took C ms (snapshot and serialising), the next is taken no sooner
+ * than PACE × C ms later, so checkpoints cost at most about 1 / (PACE + 1) of a run whose tasks finish
+ * faster than its checkpoints can be taken. Without that, a crew of N fast tasks takes N checkpoints of
+ * O(N) each (a 4,000-task crew: minutes instead of a second). With real models (seconds per task) no
+ * checkpoint waits: each is far apart from the previous one already.
  */
+const EAGER_MS = 2;
 const PACE = 4;
 
 type Reason = Checkpoint['reason'];
-/** A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`). */
-type Pending = { later: CrewActor; reason: Reason } | { taken: Checkpoint };
+/**
+ * A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`,
+ * with what taking it cost, in ms).
+ */
+type Pending = { later: CrewActor; reason: Reason } | { taken: Checkpoint; cost: number };
 
 /**
  * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
  * for a person. One write is in flight at a time, and one save waits: a newer save replaces the
  * waiting one, since a newer snapshot of the same run holds every completion the older one did. A
- * waiting save's snapshot is taken only when it is written (saves replaced meanwhile cost nothing),
- * and no sooner than the pace above allows; when the run ends, a waiting save is taken at once.
- * So the store is never older than the last completed write, and tasks finishing faster than the
- * store writes do not queue a full checkpoint each. `flush()` waits until the newest one is written.
+ * waiting save of a large crew takes its snapshot only when it is written (saves replaced meanwhile
+ * cost nothing), paced as above; when the run ends or its actor stops, a waiting save is taken at
+ * once. So the store is never older than the last completed write, and tasks finishing faster than
+ * the store writes do not queue a full checkpoint each. `flush()` waits until the newest one is written.
  */
 export class RunCheckpointer {
   /** Settles (never rejects) once nothing is left to write. */
@@ -38,9 +45,13 @@ export class RunCheckpointer {
   #pending: Pending | undefined;
   #lastOutcomes: unknown;
   #error: unknown;
+  /** What the last checkpoint cost the event loop (ms): the snapshot and the store's synchronous part. */
+  #lastCost = 0;
   /** When (performance.now()) the next paced checkpoint may be taken. */
   #notBefore = 0;
-  /** Ends the wait for the pace early (the run ended, or a flush wants everything written). */
+  /** Set by a flush or the run's end: nothing waits for the pace until the writes so far are done. */
+  #hurry = false;
+  /** Ends a wait for the pace that has begun. */
   #wake: (() => void) | undefined;
 
   constructor(
@@ -85,21 +96,28 @@ export class RunCheckpointer {
   }
 
   /**
-   * Asks for a checkpoint of the actor as it will be when written. A replaced save's reason goes with
-   * it: the reason describes its own snapshot, and resume reads only the snapshot (a task waiting for a
-   * person in the newer one asks again; one no longer waiting was answered).
+   * Asks for a checkpoint of the actor: taken now while checkpoints are cheap, else when it is written.
+   * A replaced save's reason goes with it: the reason describes its own snapshot, and resume reads only
+   * the snapshot (a task waiting for a person in the newer one asks again; one no longer waiting was
+   * answered).
    */
   save(actor: CrewActor, reason: Reason): void {
-    this.#pending = { later: actor, reason };
+    if (this.#lastCost < EAGER_MS) this.#takeNow(actor, reason);
+    else this.#pending = { later: actor, reason };
     this.#startWriting();
   }
 
   /** Takes a checkpoint of the actor as it is now (it is about to stop) and writes it next, unpaced. */
   saveNow(actor: CrewActor, reason: Reason): void {
-    const checkpoint = this.#take(actor, reason);
-    if (checkpoint) this.#pending = { taken: checkpoint };
+    this.#takeNow(actor, reason);
     this.#startWriting();
-    this.#wake?.();
+    this.#hasten();
+  }
+
+  #takeNow(actor: CrewActor, reason: Reason): void {
+    const started = performance.now();
+    const checkpoint = this.#take(actor, reason);
+    if (checkpoint) this.#pending = { taken: checkpoint, cost: performance.now() - started };
   }
 
   /** The actor is about to stop: a save still waiting is taken now, while its snapshot exists. */
@@ -109,9 +127,14 @@ export class RunCheckpointer {
 
   /** Waits until every save so far is written (the newest last); rejects with the first write error. */
   async flush(): Promise<void> {
-    this.#wake?.();
+    if (this.#writing) this.#hasten();
     await this.#writing;
     if (this.#error) throw this.#error;
+  }
+
+  #hasten(): void {
+    this.#hurry = true;
+    this.#wake?.();
   }
 
   #startWriting(): void {
@@ -120,23 +143,34 @@ export class RunCheckpointer {
   }
 
   async #writeAll(): Promise<void> {
-    while (this.#pending) {
-      if ('later' in this.#pending) await this.#paced();
-      const pending = this.#pending;
-      this.#pending = undefined;
-      const started = performance.now();
-      // A run that failed or stopped meanwhile keeps its last good checkpoint.
-      const checkpoint = 'taken' in pending ? pending.taken : this.#take(pending.later, pending.reason);
-      if (checkpoint) await this.#write(checkpoint, started);
+    try {
+      while (this.#pending) {
+        if ('later' in this.#pending) await this.#paced();
+        const pending = this.#pending;
+        this.#pending = undefined;
+        const started = performance.now();
+        // A run that failed or stopped meanwhile keeps its last good checkpoint.
+        const checkpoint = 'taken' in pending ? pending.taken : this.#take(pending.later, pending.reason);
+        const taking = 'taken' in pending ? pending.cost : performance.now() - started;
+        if (checkpoint) await this.#write(checkpoint, taking);
+      }
+    } catch (error) {
+      // Taking a snapshot threw: the run fails with it at the end (`flush`), and later saves still try.
+      this.#error ??= error;
+    } finally {
+      this.#writing = undefined;
+      this.#hurry = false;
     }
-    this.#writing = undefined;
   }
 
-  async #write(checkpoint: Checkpoint, started: number): Promise<void> {
+  /** `taking`: what taking the checkpoint's snapshot cost (ms); serialising it adds to that. */
+  async #write(checkpoint: Checkpoint, taking: number): Promise<void> {
     try {
+      const serialising = performance.now();
       const written = this.store.save(this.meta.runId, checkpoint);
-      // What the event loop spent on it: the snapshot and the store's synchronous part (serialising).
-      this.#notBefore = performance.now() + PACE * (performance.now() - started);
+      const now = performance.now();
+      this.#lastCost = taking + (now - serialising);
+      this.#notBefore = now + PACE * this.#lastCost;
       await written;
     } catch (error) {
       // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
@@ -146,7 +180,7 @@ export class RunCheckpointer {
 
   #paced(): Promise<void> {
     const wait = this.#notBefore - performance.now();
-    if (wait <= 0) return Promise.resolve();
+    if (wait <= 0 || this.#hurry) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

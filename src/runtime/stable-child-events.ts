@@ -29,6 +29,9 @@ export function withStableChildEvents<T extends AnyStateMachine>(
   };
   logic.transition = ((snapshot, event, scope) =>
     machine.transition.call(logic, snapshot, stable(event), scope)) as T['transition'];
+  // A machine provided with other implementations keeps the stable events.
+  logic.provide = ((implementations) =>
+    withStableChildEvents(machine.provide(implementations), kindOf)) as T['provide'];
   return logic;
 }
 

@@ -126,6 +126,28 @@ describe('coalesced checkpoint saves', () => {
     expect(doneTasks(final)).toEqual(ids);
   });
 
+  it('still writes the completions made while a write was in flight when a later task fails', async () => {
+    const { store, writes, inner } = heldStore();
+    const failing = deferred<string>();
+    const { crew, llm } = crewOf(
+      ['t1', 't2', 't3'].map((id) => ({ id })),
+      ['1', '2', () => failing.promise],
+      store,
+    );
+    const run = crew.kickoff({}, { runId: 'fails' }).catch((error: unknown) => error);
+
+    // t1's checkpoint is being written while t2 completes; then t3's model fails.
+    await until(() => llm.calls.length === 3);
+    failing.reject(new Error('model down'));
+    await flush(20);
+    writes[0].release();
+    await until(() => writes.length === 2);
+    writes[1].release();
+    expect(await run).toBeInstanceOf(Error);
+    expect(writes.map((w) => w.done)).toEqual([['t1'], ['t1', 't2']]);
+    expect(doneTasks((await inner.load('fails'))!)).toEqual(['t1', 't2']);
+  });
+
   it('writes a wait for a person that came while a write was in flight, and resume asks again', async () => {
     const { store, writes } = heldStore();
     const first = crewOf(

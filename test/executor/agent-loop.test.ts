@@ -214,6 +214,20 @@ describe('the native tool loop', () => {
     expect(message).toMatch(/JSON/);
   });
 
+  it('answers arguments nested too deep to render again, and goes on', async () => {
+    const search = recordingTool('search');
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const { crew, llm } = soloCrew({
+      script: [{ toolCalls: [call('search', deep)] }, 'done'],
+      agent: { tools: [search.tool] },
+    });
+    const output = await crew.kickoff();
+
+    expect(search.seen).toEqual([]);
+    expect(toolContents(llm.calls[1])[0]).toMatch(/invalid arguments/i);
+    expect(output.raw).toBe('done');
+  });
+
   it('tells the model which argument failed the schema, without running the tool', async () => {
     const search = recordingTool('search');
     const { crew, llm } = soloCrew({

@@ -97,6 +97,28 @@ describe('maxExecutionTime', () => {
     expect(signals[0].aborted).toBe(true);
   });
 
+  it('does not report a reply that comes after the deadline from a model that ignores its signal', async () => {
+    const late: LLM = {
+      model: 'late',
+      call: () => new Promise((resolve) => setTimeout(() => resolve({ content: 'a late reply' }), 30)),
+    };
+    const agent = new Agent({ role: 'R', goal: 'g', backstory: 'b', llm: late, maxExecutionTime: 5 });
+    const task = new Task({ description: 'd', expectedOutput: 'x', agent });
+    const crew = new Crew({ agents: [agent], tasks: [task], verbose: true });
+    const printed: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) =>
+      printed.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      await rejectionOf(crew.kickoff());
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(printed.join('')).toContain('crew failed');
+    expect(printed.join('')).not.toContain('a late reply');
+  });
+
   it('counts time spent in tools, and aborts the signal the tool was given', async () => {
     const toolSignals: AbortSignal[] = [];
     const stuck = tool({

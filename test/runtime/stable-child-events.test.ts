@@ -40,6 +40,12 @@ describe('withStableChildEvents', () => {
     expect(actor.getSnapshot().context.from).toEqual(['task:research-1f2e', 'batch:0']);
   });
 
+  it('keeps the stable events in a machine provided with other implementations', () => {
+    seen.length = 0;
+    createActor(withStableChildEvents(parent, prefixedKind('task')).provide({})).start();
+    expect(seen).toEqual(['xstate.done.actor.task', 'xstate.done.actor.batch:0']);
+  });
+
   it('leaves the machine it wraps as it was', () => {
     seen.length = 0;
     createActor(parent).start();
