@@ -41,6 +41,7 @@ import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
+import { whenAborted } from './runtime/when-aborted.js';
 
 export interface CrewOptions {
   agents: Agent[];
@@ -179,9 +180,7 @@ export class Crew {
     }
     // The first failure stops the other runs (nothing is left running when this rejects, SPEC §9).
     const controller = new AbortController();
-    const forward = () => controller.abort(outer?.reason);
-    if (outer?.aborted) forward();
-    else outer?.addEventListener('abort', forward, { once: true });
+    const stopForwarding = whenAborted(outer, () => controller.abort(outer?.reason));
     const outputs: CrewOutput[] = new Array(inputsList.length);
     let total = emptyUsage();
     // Every run's usage counts, a failed one's too.
@@ -206,7 +205,7 @@ export class Crew {
     try {
       await Promise.all(Array.from({ length: Math.min(concurrency, inputsList.length) }, worker));
     } finally {
-      outer?.removeEventListener('abort', forward);
+      stopForwarding();
       this.usageMetrics = total;
     }
     if (failure) throw failure.error;
@@ -218,9 +217,7 @@ export class Crew {
     return new Observable<CrewEvent>((subscriber) => {
       const controller = new AbortController();
       const outer = options.signal;
-      const forward = () => controller.abort(outer?.reason);
-      if (outer?.aborted) forward();
-      else outer?.addEventListener('abort', forward, { once: true });
+      const stopForwarding = whenAborted(outer, () => controller.abort(outer?.reason));
       const sink = this.#sink((event) => subscriber.next(event));
       const runId = options.runId ?? newRunId();
       this.#run(inputs, { ...options, runId, signal: controller.signal }, sink).then(
@@ -233,7 +230,7 @@ export class Crew {
         },
       );
       return () => {
-        outer?.removeEventListener('abort', forward);
+        stopForwarding();
         controller.abort();
       };
     });

@@ -9,6 +9,7 @@ import { runtimeHierarchicalMachine, runtimeSequentialMachine } from './implemen
 import type { CheckpointStore } from '../checkpoint/types.js';
 import { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
+import { whenAborted } from './when-aborted.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
 export type CrewActor = Actor<CrewMachine>;
@@ -86,10 +87,11 @@ export function createRun(options: LaunchOptions): CrewRun {
   let resolveEnded!: (end: RunEnd) => void;
   const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));
   let over = false;
+  let stopWaiting = () => {};
   const end = (result: RunEnd) => {
     if (over) return;
     over = true;
-    signal?.removeEventListener('abort', onAbort);
+    stopWaiting();
     subscription.unsubscribe();
     if (result.output) checkpointer?.saveNow(actor, 'crew.completed');
     actor.stop();
@@ -121,8 +123,7 @@ export function createRun(options: LaunchOptions): CrewRun {
       return stop();
     };
   }
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  stopWaiting = whenAborted(signal, onAbort);
   const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };
   crewRuns.set(actor, run);
   return run;
