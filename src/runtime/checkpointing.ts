@@ -11,16 +11,16 @@ export type CheckpointMeta = Pick<
 >;
 
 /**
- * A checkpoint is the whole snapshot (O(N) for N tasks). While one costs the event loop less than
- * EAGER_MS, a save takes its snapshot at once, as the step that asked for it left the crew — so a run
- * that fails right after still has every completion before the failure. Dearer ones are taken lazily
- * and paced: after a checkpoint that took C ms (snapshot and serialising), the next is taken no sooner
- * than PACE × C ms later, so checkpoints cost at most about 1 / (PACE + 1) of a run whose tasks finish
- * faster than its checkpoints can be taken. Without that, a crew of N fast tasks takes N checkpoints of
- * O(N) each (a 4,000-task crew: minutes instead of a second). With real models (seconds per task) no
+ * A checkpoint is the whole snapshot (O(N) for N tasks). In a crew of up to EAGER_TASKS tasks a save
+ * takes its snapshot at once, as the step that asked for it left the crew — so a run that fails right
+ * after still has every completion before the failure. A larger crew's saves are taken lazily and
+ * paced: after a checkpoint that took C ms (snapshot and serialising), the next is taken no sooner than
+ * PACE × C ms later, so checkpoints cost at most about 1 / (PACE + 1) of a run whose tasks finish faster
+ * than its checkpoints can be taken. Without that, a crew of N fast tasks takes N checkpoints of O(N)
+ * each (a 4,000-task crew: minutes instead of a second). With real models (seconds per task) no
  * checkpoint waits: each is far apart from the previous one already.
  */
-const EAGER_MS = 2;
+const EAGER_TASKS = 100;
 const PACE = 4;
 
 type Reason = Checkpoint['reason'];
@@ -45,8 +45,8 @@ export class RunCheckpointer {
   #pending: Pending | undefined;
   #lastOutcomes: unknown;
   #error: unknown;
-  /** What the last checkpoint cost the event loop (ms): the snapshot and the store's synchronous part. */
-  #lastCost = 0;
+  /** Whether saves take their snapshot at once (a crew of up to EAGER_TASKS tasks). */
+  readonly #eager: boolean;
   /** When (performance.now()) the next paced checkpoint may be taken. */
   #notBefore = 0;
   /** Set by a flush or the run's end: nothing waits for the pace until the writes so far are done. */
@@ -57,7 +57,9 @@ export class RunCheckpointer {
   constructor(
     private readonly store: CheckpointStore,
     private readonly meta: CheckpointMeta,
-  ) {}
+  ) {
+    this.#eager = meta.taskIds.length <= EAGER_TASKS;
+  }
 
   /** The checkpointer of a prepared run: its id, crew, task and agent ids (in crew order) and inputs. */
   static forRun(store: CheckpointStore, env: RunEnv): RunCheckpointer {
@@ -96,13 +98,14 @@ export class RunCheckpointer {
   }
 
   /**
-   * Asks for a checkpoint of the actor: taken now while checkpoints are cheap, else when it is written.
+   * Asks for a checkpoint of the actor: taken now in a crew of up to EAGER_TASKS tasks, else when it is
+   * written.
    * A replaced save's reason goes with it: the reason describes its own snapshot, and resume reads only
    * the snapshot (a task waiting for a person in the newer one asks again; one no longer waiting was
    * answered).
    */
   save(actor: CrewActor, reason: Reason): void {
-    if (this.#lastCost < EAGER_MS) this.#takeNow(actor, reason);
+    if (this.#eager) this.#takeNow(actor, reason);
     else this.#pending = { later: actor, reason };
     this.#startWriting();
   }
@@ -169,8 +172,7 @@ export class RunCheckpointer {
       const serialising = performance.now();
       const written = this.store.save(this.meta.runId, checkpoint);
       const now = performance.now();
-      this.#lastCost = taking + (now - serialising);
-      this.#notBefore = now + PACE * this.#lastCost;
+      this.#notBefore = now + PACE * (taking + (now - serialising));
       await written;
     } catch (error) {
       // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.

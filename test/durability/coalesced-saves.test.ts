@@ -141,6 +141,7 @@ describe('coalesced checkpoint saves', () => {
     failing.reject(new Error('model down'));
     await flush(20);
     writes[0].release();
+    await writes[0].written;
     await until(() => writes.length === 2);
     writes[1].release();
     expect(await run).toBeInstanceOf(Error);

@@ -72,36 +72,49 @@ describe('paced checkpoints', () => {
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
 
+  /** A crew of 102 tasks (a crew of up to 100 takes every checkpoint at once): 101 quick, the last gated. */
+  function largeCrew(store: CheckpointStore) {
+    const last = gatedLLM();
+    const quick = new NextTurnLLM();
+    const crew = crewOf([...Array.from({ length: 101 }, () => quick), last.llm], store);
+    return { crew, last };
+  }
+
   it('a completion made while the pace holds its checkpoint back is written when the actor stops', async () => {
-    // Each save holds the loop 40 ms, so the next may be taken 160 ms later; task 2 finishes meanwhile.
+    // Each save holds the loop 40 ms, so the next may be taken 160 ms later; tasks 2–101 finish meanwhile.
     const { store, saves } = recordingStore(40);
-    const third = gatedLLM();
-    const crew = crewOf([new NextTurnLLM(), new NextTurnLLM(), third.llm], store);
+    const { crew, last } = largeCrew(store);
     const actor = crew.createActor();
     actor.start();
-    await until(() => third.pending.length === 1);
+    await until(() => last.pending.length === 1, 2000);
     expect(saves).toEqual([{ reason: 'task.completed', done: 1 }]);
     actor.stop();
     await crew.flushCheckpoints(actor);
     expect(saves).toEqual([
       { reason: 'task.completed', done: 1 },
-      { reason: 'task.completed', done: 2 },
+      { reason: 'task.completed', done: 101 },
     ]);
   });
 
   it('a checkpoint held back by the pace is written once it has passed, while the run goes on', async () => {
     const { store, saves } = recordingStore(20);
-    const third = gatedLLM();
-    const crew = crewOf([new NextTurnLLM(), new NextTurnLLM(), third.llm], store);
+    const { crew, last } = largeCrew(store);
     const run = crew.kickoff();
-    await until(() => third.pending.length === 1);
+    await until(() => last.pending.length === 1, 2000);
     const written = deferred<void>();
     const poll = setInterval(() => saves.length === 2 && written.resolve(), 5);
     await written.promise;
     clearInterval(poll);
-    expect(saves[1]).toEqual({ reason: 'task.completed', done: 2 });
-    third.pending[0].resolve('last');
+    expect(saves[1]).toEqual({ reason: 'task.completed', done: 101 });
+    last.pending[0].resolve('last');
     await run;
-    expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 3 });
+    expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 102 });
+  });
+
+  it('a crew of up to 100 tasks takes each checkpoint at once, whatever it costs', async () => {
+    const { store, saves } = recordingStore(20);
+    const quick = new NextTurnLLM();
+    await crewOf([quick, quick, quick], store).kickoff();
+    expect(saves.map((s) => s.done)).toEqual([1, 2, 3]);
   });
 });
