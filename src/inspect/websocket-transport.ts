@@ -73,7 +73,9 @@ export class WebSocketTransport {
   async #stop(): Promise<void> {
     const deadline = Date.now() + this.#options.flushTimeout;
     clearTimeout(this.#retry);
-    // One last attempt, so messages queued while no server listened still reach one started late.
+    // An attempt under way ends first; if it failed, one last attempt, so messages queued while no
+    // server listened still reach one started late.
+    await this.#until(() => this.#state !== 'connecting', deadline);
     if (this.#state === 'waiting' && this.#queue.length > 0) this.#connect();
     await this.#until(() => this.#state !== 'connecting', deadline);
     await this.#until(() => this.#state !== 'open' || this.#queue.length + this.#inFlight === 0, deadline);

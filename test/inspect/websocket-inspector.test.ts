@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCrewInspector, type CrewInspector } from '../../src/index.js';
@@ -73,6 +74,29 @@ describe('createCrewInspector', () => {
     expect(inspector.connected).toBe(false);
     server = await startInspectionServer(early.port);
     await inspector.stop();
+
+    await expect
+      .poll(server.actorNames, poll)
+      .toEqual(expect.arrayContaining(['crew.sequential', 'task:write']));
+  });
+
+  it('makes its last attempt after one still under way at stop() fails, so a server started meanwhile gets it all', async () => {
+    // A TCP server that takes the connection but never answers the WebSocket handshake.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    inspector = createCrewInspector({ url: `ws://127.0.0.1:${port}`, reconnectDelay: 60_000 });
+    await twoAgentCrew().crew.kickoff({}, { inspect: inspector.inspect });
+    await expect.poll(() => held.length, poll).toBe(1);
+
+    const stopped = inspector.stop();
+    // Let stop() begin waiting for the attempt under way (it first lets queued conversions run).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    silent.close(); // stops listening at once; its callback would wait for the held connection
+    server = await startInspectionServer(port);
+    for (const socket of held) socket.destroy();
+    await stopped;
 
     await expect
       .poll(server.actorNames, poll)
