@@ -26,9 +26,9 @@ const PACE = 4;
 type Reason = Checkpoint['reason'];
 /**
  * A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`,
- * with what taking it cost, in ms).
+ * with what taking it cost in ms, and how many saves asked for so far it holds).
  */
-type Pending = { later: CrewActor; reason: Reason } | { taken: Checkpoint; cost: number };
+type Pending = { later: CrewActor; reason: Reason } | { taken: Checkpoint; cost: number; holds: number };
 
 /**
  * Saves a run's persisted snapshot to a store after every task completes and whenever a task waits
@@ -49,8 +49,13 @@ export class RunCheckpointer {
   readonly #eager: boolean;
   /** When (performance.now()) the next paced checkpoint may be taken. */
   #notBefore = 0;
-  /** Set by a flush or the run's end: nothing waits for the pace until the writes so far are done. */
-  #hurry = false;
+  /** Saves asked for so far, and how many of them the written checkpoints hold (a checkpoint holds every save asked for before its snapshot). */
+  #asked = 0;
+  #held = 0;
+  /** The saves a flush or the run's end waits for: no pace is waited out until they are held. */
+  #hurryUntil = 0;
+  /** Called whenever a write ends, and when nothing is left to write. */
+  #progress: Array<() => void> = [];
   /** Ends a wait for the pace that has begun. */
   #wake: (() => void) | undefined;
 
@@ -105,6 +110,7 @@ export class RunCheckpointer {
    * answered).
    */
   save(actor: CrewActor, reason: Reason): void {
+    this.#asked++;
     if (this.#eager) this.#takeNow(actor, reason);
     else this.#pending = { later: actor, reason };
     this.#startWriting();
@@ -112,15 +118,22 @@ export class RunCheckpointer {
 
   /** Takes a checkpoint of the actor as it is now (it is about to stop) and writes it next, unpaced. */
   saveNow(actor: CrewActor, reason: Reason): void {
+    this.#asked++;
     this.#takeNow(actor, reason);
     this.#startWriting();
     this.#hasten();
   }
 
   #takeNow(actor: CrewActor, reason: Reason): void {
-    const started = performance.now();
-    const checkpoint = this.#take(actor, reason);
-    if (checkpoint) this.#pending = { taken: checkpoint, cost: performance.now() - started };
+    try {
+      const started = performance.now();
+      const checkpoint = this.#take(actor, reason);
+      const cost = performance.now() - started;
+      if (checkpoint) this.#pending = { taken: checkpoint, cost, holds: this.#asked };
+    } catch (error) {
+      // A snapshot that cannot be taken fails the run at its end (`flush`), not the actor's step.
+      this.#error ??= error;
+    }
   }
 
   /** The actor is about to stop: a save still waiting is taken now, while its snapshot exists. */
@@ -128,16 +141,27 @@ export class RunCheckpointer {
     if (this.#pending && 'later' in this.#pending) this.saveNow(actor, this.#pending.reason);
   }
 
-  /** Waits until every save so far is written (the newest last); rejects with the first write error. */
+  /**
+   * Waits until every save asked for so far is written (saves asked for later are not waited for);
+   * rejects with the first error.
+   */
   async flush(): Promise<void> {
-    if (this.#writing) this.#hasten();
-    await this.#writing;
+    const asked = this.#asked;
+    this.#hasten();
+    while (this.#writing && this.#held < asked) {
+      await new Promise<void>((resolve) => this.#progress.push(resolve));
+    }
     if (this.#error) throw this.#error;
   }
 
+  /** No pace is waited out until the saves asked for so far are written. */
   #hasten(): void {
-    this.#hurry = true;
+    this.#hurryUntil = this.#asked;
     this.#wake?.();
+  }
+
+  #progressed(): void {
+    for (const resolve of this.#progress.splice(0)) resolve();
   }
 
   #startWriting(): void {
@@ -152,17 +176,20 @@ export class RunCheckpointer {
         const pending = this.#pending;
         this.#pending = undefined;
         const started = performance.now();
+        const holds = 'taken' in pending ? pending.holds : this.#asked;
         // A run that failed or stopped meanwhile keeps its last good checkpoint.
         const checkpoint = 'taken' in pending ? pending.taken : this.#take(pending.later, pending.reason);
         const taking = 'taken' in pending ? pending.cost : performance.now() - started;
         if (checkpoint) await this.#write(checkpoint, taking);
+        this.#held = Math.max(this.#held, holds);
+        this.#progressed();
       }
     } catch (error) {
       // Taking a snapshot threw: the run fails with it at the end (`flush`), and later saves still try.
       this.#error ??= error;
     } finally {
       this.#writing = undefined;
-      this.#hurry = false;
+      this.#progressed();
     }
   }
 
@@ -182,7 +209,7 @@ export class RunCheckpointer {
 
   #paced(): Promise<void> {
     const wait = this.#notBefore - performance.now();
-    if (wait <= 0 || this.#hurry) return Promise.resolve();
+    if (wait <= 0 || this.#held < this.#hurryUntil) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

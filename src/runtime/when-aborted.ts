@@ -1,11 +1,12 @@
-/** The runs waiting on each signal; one `abort` listener per signal calls them all. */
-const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+/** The runs waiting on each signal, and the one `abort` listener that calls them all. */
+const waiting = new WeakMap<AbortSignal, { callbacks: Set<() => void>; listener: () => void }>();
 
 /**
  * Calls `callback` once when `signal` aborts (at once, when it already has); the returned function
  * stops waiting. However many runs wait on one signal, the signal gets one listener: a server that
  * passes its shutdown signal to every kickoff would otherwise add one per concurrent run, and past ten
- * Node warns of a possible leak (MaxListenersExceededWarning).
+ * Node warns of a possible leak (MaxListenersExceededWarning). The listener goes when the last waiter
+ * stops waiting (Node keeps a timeout or `AbortSignal.any` signal alive while it has a listener).
  */
 export function whenAborted(signal: AbortSignal | undefined, callback: () => void): () => void {
   if (!signal) return () => {};
@@ -13,17 +14,37 @@ export function whenAborted(signal: AbortSignal | undefined, callback: () => voi
     callback();
     return () => {};
   }
-  let callbacks = waiting.get(signal);
-  if (!callbacks) {
-    const all = new Set<() => void>();
-    const abort = () => {
+  let entry = waiting.get(signal);
+  if (!entry) {
+    const callbacks = new Set<() => void>();
+    const listener = () => {
       waiting.delete(signal);
-      for (const waiter of [...all]) waiter();
+      for (const waiter of [...callbacks]) {
+        // One waiter that throws does not keep the others from stopping.
+        if (callbacks.has(waiter)) callSeparately(waiter);
+      }
     };
-    signal.addEventListener('abort', abort, { once: true });
-    waiting.set(signal, (callbacks = all));
+    signal.addEventListener('abort', listener, { once: true });
+    entry = { callbacks, listener };
+    waiting.set(signal, entry);
   }
-  const mine = callbacks;
-  mine.add(callback);
-  return () => mine.delete(callback);
+  const mine = entry;
+  mine.callbacks.add(callback);
+  return () => {
+    mine.callbacks.delete(callback);
+    if (mine.callbacks.size > 0 || waiting.get(signal) !== mine) return;
+    waiting.delete(signal);
+    signal.removeEventListener('abort', mine.listener);
+  };
+}
+
+/** Runs `callback`; what it throws is rethrown on its own, as an event listener's error would be. */
+function callSeparately(callback: () => void): void {
+  try {
+    callback();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }

@@ -1,6 +1,7 @@
 // Checkpoints are paced by what they cost: a crew whose tasks finish faster than its (whole-snapshot)
 // checkpoints can be taken does not take one per task — N checkpoints of O(N) each made large durable
 // crews quadratic — yet the last one always holds every task, and one still waiting is never lost.
+import { toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import {
   Agent,
@@ -97,7 +98,7 @@ describe('paced checkpoints', () => {
   });
 
   it('a checkpoint held back by the pace is written once it has passed, while the run goes on', async () => {
-    const { store, saves } = recordingStore(20);
+    const { store, saves } = recordingStore(40);
     const { crew, last } = largeCrew(store);
     const run = crew.kickoff();
     await until(() => last.pending.length === 1, 2000);
@@ -109,6 +110,70 @@ describe('paced checkpoints', () => {
     last.pending[0].resolve('last');
     await run;
     expect(saves.at(-1)).toEqual({ reason: 'crew.completed', done: 102 });
+  });
+
+  it('a flush in the middle of a large run is answered once what was asked is written, and pacing goes on', async () => {
+    const inner = new MemoryCheckpointStore();
+    let saves = 0;
+    const store: CheckpointStore = {
+      async save(runId, checkpoint) {
+        saves++;
+        await new Promise((resolve) => setTimeout(resolve, 1)); // a store that waits on I/O
+        return inner.save(runId, checkpoint);
+      },
+      load: (runId) => inner.load(runId),
+      list: () => inner.list(),
+      delete: (runId) => inner.delete(runId),
+    };
+    const model = new NextTurnLLM();
+    const agent = new Agent({ id: 'worker', role: 'Worker', goal: 'g', backstory: 'b', llm: model });
+    const tasks = Array.from(
+      { length: 1000 },
+      (_, i) => new Task({ id: `t${i}`, description: `Part ${i}`, expectedOutput: 'x', agent, context: [] }),
+    );
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+    const actor = crew.createActor();
+    const done = toPromise(actor);
+    actor.start();
+    await until(() => saves >= 1, 5000);
+    let flushed = false;
+    const flush = crew.flushCheckpoints(actor).then(() => (flushed = true));
+    await flush;
+    expect(actor.getSnapshot().status).toBe('active');
+    expect(flushed).toBe(true);
+    await done;
+    await crew.flushCheckpoints(actor);
+    expect(saves).toBeLessThan(30);
+  });
+
+  it('a crew of 100 tasks takes a checkpoint per task; one of 101 paces them', async () => {
+    const model = new NextTurnLLM();
+    const savesOf = async (count: number) => {
+      const { store, saves } = recordingStore();
+      await crewOf(
+        Array.from({ length: count }, () => model),
+        store,
+      ).kickoff();
+      return saves.length;
+    };
+    expect(await savesOf(100)).toBe(100);
+    expect(await savesOf(101)).toBeLessThan(60);
+  });
+
+  it('a snapshot that cannot be taken fails the run once it has ended, instead of crashing its step', async () => {
+    const { store, saves } = recordingStore();
+    const model = new NextTurnLLM();
+    const crew = crewOf([model, model], store);
+    const actor = crew.createActor();
+    const refused = new Error('cannot persist');
+    actor.getPersistedSnapshot = () => {
+      throw refused;
+    };
+    const ended = toPromise(actor);
+    actor.start();
+    await ended;
+    await expect(crew.flushCheckpoints(actor)).rejects.toBe(refused);
+    expect(saves).toEqual([]);
   });
 
   it('a crew of up to 100 tasks takes each checkpoint at once, whatever it costs', async () => {

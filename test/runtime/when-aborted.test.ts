@@ -17,6 +17,41 @@ describe('whenAborted', () => {
     expect(calls).toEqual([1, 3]);
   });
 
+  it('takes its listener off the signal once every waiter has stopped waiting', () => {
+    const controller = new AbortController();
+    const stops = [1, 2].map(() => whenAborted(controller.signal, () => {}));
+    for (const stop of stops) stop();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const calls: string[] = [];
+    whenAborted(controller.signal, () => calls.push('again'));
+    controller.abort();
+    expect(calls).toEqual(['again']);
+  });
+
+  it('stops every waiter even when one throws, and skips one that stopped waiting meanwhile', async () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const thrown: unknown[] = [];
+    const onError = (error: unknown) => thrown.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      let stopThird = () => {};
+      whenAborted(controller.signal, () => {
+        calls.push('first');
+        stopThird();
+        throw new Error('boom');
+      });
+      whenAborted(controller.signal, () => calls.push('second'));
+      stopThird = whenAborted(controller.signal, () => calls.push('third'));
+      controller.abort();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(calls).toEqual(['first', 'second']);
+    expect(thrown).toEqual([new Error('boom')]);
+  });
+
   it('calls at once for a signal already aborted, and does nothing without a signal', () => {
     const calls: string[] = [];
     whenAborted(AbortSignal.abort(), () => calls.push('aborted'));
