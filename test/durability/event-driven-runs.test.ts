@@ -20,6 +20,7 @@ import type { LLMRequest } from '../../src/llm/types.js';
 import { checkpointOutcomes } from '../../src/runtime/durable.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { until, withoutTerminal } from '../helpers/human-fixtures.js';
+import { researchWriteCrew } from '../helpers/research-write-crew.js';
 
 let dir: string;
 let restoreTerminal: () => void;
@@ -44,31 +45,10 @@ function start(actor: CrewActor): CrewActor {
 function buildCrew(research: ScriptedReply[], writing: ScriptedReply[], store?: CheckpointStore) {
   const researchLlm = new ScriptedLLM(research, { model: 'research' });
   const writingLlm = new ScriptedLLM(writing, { model: 'writing' });
-  const researcher = new Agent({
-    id: 'researcher',
-    role: 'Researcher',
-    goal: 'Find facts on {topic}',
-    backstory: 'Careful.',
-    llm: researchLlm,
-  });
-  const writer = new Agent({
-    id: 'writer',
-    role: 'Writer',
-    goal: 'Write',
-    backstory: 'Clear.',
-    llm: writingLlm,
-  });
-  const tasks = [
-    new Task({ id: 'research', description: 'Research {topic}', expectedOutput: 'facts', agent: researcher }),
-    new Task({
-      id: 'write',
-      description: 'Write about {topic}',
-      expectedOutput: 'article',
-      agent: writer,
-      humanInput: true,
-    }),
-  ];
-  const crew = new Crew({ agents: [researcher, writer], tasks, ...(store ? { checkpoint: store } : {}) });
+  const crew = researchWriteCrew(
+    { research: researchLlm, writing: writingLlm },
+    { reviewed: true, ...(store ? { checkpoint: store } : {}) },
+  );
   return { crew, researchLlm, writingLlm };
 }
 
