@@ -257,11 +257,9 @@ export class Crew {
    * terminal). A checkpoint whose tasks do not match the crew is refused, as by `resume`.
    */
   async resumeActor(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewActor> {
-    const store = requireStore(this.checkpoint, 'resumeActor');
-    const checkpoint = await loadCheckpoint(store, runId, this.#owner());
-    checkRestorable(checkpoint);
+    const { checkpoint, outcomes } = await this.#restorable(runId, 'resumeActor');
     if (options.signal?.aborted) throw new CrewAbortedError();
-    this.#restoreOutputs(checkpointOutcomes(checkpoint));
+    this.#restoreOutputs(outcomes);
     return this.#eventDrivenActor(checkpoint.inputs, {
       ...options,
       runId,
@@ -301,9 +299,7 @@ export class Crew {
 
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
-    const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, 'resume'), runId, this.#owner());
-    checkRestorable(checkpoint);
-    const outcomes = checkpointOutcomes(checkpoint);
+    const { checkpoint, outcomes } = await this.#restorable(runId, 'resume');
     // Only the tasks still to run may need a person (a done review does not).
     this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
     this.#restoreOutputs(outcomes);
@@ -409,6 +405,13 @@ export class Crew {
       current = checkInputs(result);
     }
     return current;
+  }
+
+  /** The last checkpoint of one of this crew's runs, checked for a restore, and its task outcomes. */
+  async #restorable(runId: string, what: 'resume' | 'resumeActor') {
+    const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, what), runId, this.#owner());
+    checkRestorable(checkpoint);
+    return { checkpoint, outcomes: checkpointOutcomes(checkpoint) };
   }
 
   /** What a checkpoint of this crew must match (`loadCheckpoint`). */

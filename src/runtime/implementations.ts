@@ -73,13 +73,9 @@ const runtimeLoopActors = {
   }),
 };
 
-const job = agentJobMachine.provide({
-  actors: runtimeLoopActors,
-  actions: {
-    announceDelegations: ({ context, event }) => announceDelegations(context, event),
-    announceDelegationReply: ({ context, event }) => announceDelegationReply(context, event),
-  },
-});
+// A coworker's job never delegates (delegated work gets no delegation tools), so its loop's
+// delegation announcements keep their no-op defaults.
+const job = agentJobMachine.provide({ actors: runtimeLoopActors });
 
 function announceDelegations(loop: LoopContext, event: AnyEventObject) {
   const env = getRun(loop.runId);
