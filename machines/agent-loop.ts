@@ -12,6 +12,7 @@ import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
 import { errorData, type AgentSpec, type ErrorData, type WorkKind, type WorkRequest } from './types.js';
+import type { ContextUpdate } from './fused-updates.js';
 import { fromUnprovided } from './unprovided.js';
 
 // The agent loop (SPEC §4.2): `thinking` (a model call), `acting` (tools run, delegations go out as events
@@ -557,15 +558,22 @@ export function loopParts<C extends MachineContext, E extends EventObject>(
   const updates = Object.fromEntries(
     Object.entries(loopUpdates).map(([name, update]) => [
       name,
-      assign<C, AnyEventObject, undefined, E, never>(({ context, event }) =>
+      ({ context, event }: { context: C; event: AnyEventObject }) =>
         write(context, update(read(context), event)),
-      ),
+    ]),
+  ) as Record<LoopUpdateName, ContextUpdate<C>>;
+  const assigns = Object.fromEntries(
+    Object.entries(updates).map(([name, update]) => [
+      name,
+      assign<C, AnyEventObject, undefined, E, never>(update),
     ]),
   ) as Record<LoopUpdateName, ReturnType<typeof assign<C, AnyEventObject, undefined, E, never>>>;
   return {
     guards,
+    /** The context updates as plain functions, for a chart that fuses them with its own (fused-updates.ts). */
+    updates,
     actions: {
-      ...updates,
+      ...assigns,
       dispatchDelegations: enqueueActions<C, AnyEventObject, undefined, E, never, never, never, never, never>(
         ({ context, event, system, enqueue }) => {
           const loop = read(context);

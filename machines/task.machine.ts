@@ -9,6 +9,7 @@ import {
   type LoopInput,
   type LoopTransition,
 } from './agent-loop.js';
+import { fusedAssign, fusedName, withFusions, type ContextUpdate } from './fused-updates.js';
 import { fromUnprovided } from './unprovided.js';
 import { feedbackMessage, guardrailRetryMessage } from '../src/executor/prompts.js';
 import type { ChatMessage } from '../src/llm/types.js';
@@ -65,6 +66,20 @@ const requestId = (context: TaskContext) => `${context.spec.id}#${context.attemp
 /** The actions taken along with an accepted output (named in `setup` below). */
 type Actions = ReadonlyArray<'recordDraft' | 'acceptVerdict' | 'finishAtOnce' | 'announceCompletion'>;
 
+/**
+ * Runs of context updates that an accepted answer's step applies as one `assign` each (fused-updates.ts):
+ * the loop's last update, the draft, and finishing at once when nothing else waits.
+ */
+const FUSIONS = [
+  ['recordTurn', 'recordDraft', 'finishAtOnce'],
+  ['recordTurn', 'recordDraft'],
+  ['acceptAnswer', 'recordDraft', 'finishAtOnce'],
+  ['acceptAnswer', 'recordDraft'],
+  ['acceptVerdict', 'finishAtOnce'],
+] as const;
+const fused = <T extends { actions: readonly string[] }>(transitions: readonly T[]) =>
+  transitions.map((t) => ({ ...t, actions: withFusions(t.actions, FUSIONS) }));
+
 // Where an output goes once it is accepted, as transitions taken in the step that accepted it (a
 // decision state in between would cost a microstep per task).
 
@@ -100,7 +115,7 @@ const agentAtWork = (base: '#task.running.working' | '#task.guardrail-retry') =>
     {
       // The loop's way out carries its own actions first (`Actions` types only the task's own names).
       answered: (actions) =>
-        [...judge([...actions, 'recordDraft'] as unknown as Actions)] as LoopTransition[],
+        fused(judge([...actions, 'recordDraft'] as unknown as Actions)) as LoopTransition[],
       failed: (actions) => [{ target: '#task.failed', actions: [...actions, 'recordAgentFailure'] }],
     },
     (context) => context.loop!,
@@ -133,6 +148,41 @@ const loop = loopParts<TaskContext, TaskEvent>(
   (context) => context.loop!,
   (context, update) => ({ loop: { ...context.loop!, ...update } }),
 );
+
+/** The context updates that the fused actions (`FUSIONS`) combine, as plain functions. */
+const updates: Record<string, ContextUpdate<TaskContext>> = {
+  ...loop.updates,
+  recordDraft: ({ context }) => {
+    const loop = context.loop!;
+    const draft: TaskOutputData = {
+      taskId: context.spec.id,
+      name: context.spec.name,
+      description: context.spec.description,
+      expectedOutput: context.spec.expectedOutput,
+      raw: loop.answer ?? '',
+      ...(loop.parsed === undefined ? {} : { parsed: loop.parsed }),
+      ...(loop.json === undefined ? {} : { json: loop.json }),
+      agent: loop.agent.role,
+      outputFormat: context.spec.structured ? 'json' : 'raw',
+      messages: loop.messages,
+      skipped: false,
+    };
+    return {
+      draft,
+      conversation: loop.messages,
+      usage: addUsage(context.usage, loop.usage),
+      loop: undefined,
+    };
+  },
+  acceptVerdict: ({ context, event }) => {
+    const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+    return {
+      usage: addUsage(context.usage, verdict.usage),
+      draft: verdict.ok ? verdict.output : context.draft,
+    };
+  },
+  finishAtOnce: ({ context }) => finishWith(context, context.draft!),
+};
 
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
@@ -169,29 +219,12 @@ export const taskMachine = setup({
   },
   actions: {
     ...loop.actions,
-    startLoop: assign(({ context }) => ({ loop: newLoop(loopInput(context)) })),
-    recordDraft: assign(({ context }) => {
-      const loop = context.loop!;
-      const draft: TaskOutputData = {
-        taskId: context.spec.id,
-        name: context.spec.name,
-        description: context.spec.description,
-        expectedOutput: context.spec.expectedOutput,
-        raw: loop.answer ?? '',
-        ...(loop.parsed === undefined ? {} : { parsed: loop.parsed }),
-        ...(loop.json === undefined ? {} : { json: loop.json }),
-        agent: loop.agent.role,
-        outputFormat: context.spec.structured ? 'json' : 'raw',
-        messages: loop.messages,
-        skipped: false,
-      };
-      return {
-        draft,
-        conversation: loop.messages,
-        usage: addUsage(context.usage, loop.usage),
-        loop: undefined,
-      };
+    // The task's start carries the text of its context: taken in the same step as the loop's start.
+    startLoop: assign(({ context, event }) => {
+      const contextText = event.type === 'task.start' ? event.contextText : context.contextText;
+      return { contextText, loop: newLoop(loopInput({ ...context, contextText })) };
     }),
+    recordDraft: assign(updates.recordDraft),
     recordAgentFailure: assign(({ context }) => {
       const loop = context.loop!;
       return {
@@ -200,13 +233,7 @@ export const taskMachine = setup({
         loop: undefined,
       };
     }),
-    acceptVerdict: assign(({ context, event }) => {
-      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
-      return {
-        usage: addUsage(context.usage, verdict.usage),
-        draft: verdict.ok ? verdict.output : context.draft,
-      };
-    }),
+    acceptVerdict: assign(updates.acceptVerdict),
     rejectDraft: assign(({ context, event }) => {
       const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
       const error = verdict.ok ? '' : verdict.error;
@@ -248,7 +275,10 @@ export const taskMachine = setup({
     finish: assign(({ context, event }) =>
       finishWith(context, (event as unknown as DoneEvent<TaskOutputData>).output),
     ),
-    finishAtOnce: assign(({ context }) => finishWith(context, context.draft!)),
+    finishAtOnce: assign(updates.finishAtOnce),
+    ...Object.fromEntries(
+      FUSIONS.map((names) => [fusedName(names), fusedAssign<TaskContext, TaskEvent>(updates, names)]),
+    ),
     skip: assign(({ context, event }) => {
       const output = (event as Extract<TaskEvent, { type: 'task.skip' }>).output;
       return {
@@ -296,7 +326,7 @@ export const taskMachine = setup({
       on: {
         'task.start': {
           target: 'running',
-          actions: [assign({ contextText: ({ event }) => event.contextText }), 'announceStart'],
+          actions: 'announceStart',
         },
         'task.skip': { target: 'skipped', actions: ['skip', 'announceSkip'] },
       },
@@ -320,7 +350,7 @@ export const taskMachine = setup({
                 actions: ['rejectDraft', 'announceGuardrailFailure'],
               },
               { guard: 'guardrailFailed', target: '#task.failed', actions: 'failGuardrails' },
-              ...approve(['acceptVerdict']),
+              ...fused(approve(['acceptVerdict'])),
             ],
             onError: { target: '#task.failed', actions: 'recordActorError' },
           },
