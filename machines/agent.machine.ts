@@ -155,7 +155,13 @@ function createAgentChart(id: 'agent' | 'manager') {
     },
   }).createMachine({
     id,
-    context: ({ input }) => ({ ...input, active: 0, requests: {} }),
+    context: ({ input }) => ({
+      runId: input.runId,
+      spec: input.spec,
+      systemId: input.systemId,
+      active: 0,
+      requests: {},
+    }),
     initial: 'ready',
     states: {
       ready: {

@@ -21,10 +21,17 @@ export function fusedAssign<C extends MachineContext, E extends EventObject>(
     if (!update) throw new Error(`No context update named '${name}' to fuse`);
     return update;
   });
+  const last = parts.length - 1;
   return assign<C, AnyEventObject, undefined, E, never>(({ context, event }) => {
+    // The changes, for XState to apply; a context copy only for the updates still to see them.
+    const changes: Partial<C> = {};
     let next = context;
-    for (const update of parts) next = { ...next, ...update({ context: next, event }) };
-    return next;
+    parts.forEach((update, i) => {
+      const change = update({ context: next, event });
+      Object.assign(changes, change);
+      if (i < last) next = { ...next, ...change };
+    });
+    return changes;
   });
 }
 

@@ -16,8 +16,15 @@ export interface TaskOutputData {
   skipped: boolean;
 }
 
+/** crewAI's summary: the description's first ten words (split on single spaces), then `...`. */
 export function summarize(description: string): string {
-  return `${description.split(' ').slice(0, 10).join(' ')}...`;
+  // The tenth space ends the summary: a long description is not split into all its words.
+  let end = -1;
+  for (let words = 0; words < 10; words++) {
+    end = description.indexOf(' ', end + 1);
+    if (end === -1) return `${description}...`;
+  }
+  return `${description.slice(0, end)}...`;
 }
 
 export class TaskOutput<TParsed = unknown> {

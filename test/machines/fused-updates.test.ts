@@ -59,15 +59,17 @@ describe('fusedAssign', () => {
 /** Every action a chart names, on entry, exit and every transition (XState skips a name it cannot find). */
 function namedActions(machine: AnyStateMachine): string[] {
   const names = new Set<string>();
-  const add = (actions: unknown[] | undefined) => {
+  const add = (actions: readonly unknown[] | undefined) => {
     for (const action of actions ?? []) if (typeof action === 'string') names.add(action);
   };
-  for (const node of machine.idMap.values()) {
+  const visit = (node: AnyStateMachine['root']) => {
     add(node.entry);
     add(node.exit);
     for (const transitions of node.transitions.values()) for (const t of transitions) add(t.actions);
     for (const t of node.always ?? []) add(t.actions);
-  }
+    for (const child of Object.values(node.states)) visit(child);
+  };
+  visit(machine.root);
   return [...names];
 }
 
