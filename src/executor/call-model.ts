@@ -11,12 +11,11 @@ import { parseReAct, reactToolInstructions } from './react.js';
 import { notifyStep } from './steps.js';
 
 /**
- * Agents (as one run sees them) whose model refused tools: they use the ReAct text protocol for the rest
- * of the run, as crewAI falls back when a provider rejects native tool calling.
+ * Models that refused tools: every agent on one of them uses the ReAct text protocol from then on, in
+ * this run and later ones (a model that cannot call tools will not learn to), as crewAI falls back when a
+ * provider rejects native tool calling. Keyed by the model object, which an agent keeps across kickoffs.
  */
-const refusedTools = new WeakSet<RunAgent>();
-/** Models already warned about: a process warns once per model object. */
-const warned = new WeakSet<LLM>();
+const refusedTools = new WeakSet<LLM>();
 
 /**
  * One model call of an agent's loop: the opening prompt when the loop has no conversation yet, rate
@@ -43,7 +42,7 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
     } catch (error) {
       // Only a request that offered tools falls back, and only once: the retry offers none.
       if (!request.tools || !isToolsUnsupportedError(error)) throw error;
-      fallBackToReAct(env, agent, error as Error);
+      fallBackToReAct(agent, error as Error);
       const retry = requestFor(env, agent, input, definitions, true);
       return { react: true, request: retry, ...(await askModel(env, agent, source, retry, callSignal)) };
     }
@@ -62,7 +61,7 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
 }
 
 function usesReAct(agent: RunAgent): boolean {
-  return agent.llm.supportsFunctionCalling === false || refusedTools.has(agent);
+  return agent.llm.supportsFunctionCalling === false || refusedTools.has(agent.llm);
 }
 
 function requestFor(
@@ -84,7 +83,7 @@ function requestFor(
   const messages =
     input.messages.length === 0
       ? openingMessages(env, agent, input.work, react ? definitions : null)
-      : react && refusedTools.has(agent)
+      : react && refusedTools.has(agent.llm)
         ? withReActTools(input.messages, definitions)
         : input.messages;
   return {
@@ -99,14 +98,15 @@ function sourceOf(input: ModelCallInput, agent: RunAgent): ModelCallSource {
   return { runId: input.runId, agentId: agent.id, ...(taskId ? { taskId } : {}) };
 }
 
-/** The model said it cannot use tools: this agent talks ReAct for the rest of the run, and says so once. */
-function fallBackToReAct(env: RunEnv, agent: RunAgent, error: Error): void {
-  refusedTools.add(agent);
-  if (warned.has(agent.llm)) return;
-  warned.add(agent.llm);
+/** The model said it cannot use tools: its agents talk ReAct from now on, and the process says so once. */
+function fallBackToReAct(agent: RunAgent, error: Error): void {
+  // Another call to the same model may have been refused meanwhile (async tasks): one warning.
+  if (refusedTools.has(agent.llm)) return;
+  refusedTools.add(agent.llm);
   process.emitWarning(
-    `${error.message} — agent '${agent.role}' switches to the ReAct text protocol for the rest of run ` +
-      `${env.runId}. Set supportsFunctionCalling: false on this model to skip the refused request.`,
+    `${error.message} — agent '${agent.role}' and every agent on model '${agent.llm.model}' switch to ` +
+      `the ReAct text protocol from now on. Set supportsFunctionCalling: false on this model to skip ` +
+      `the refused request.`,
     { code: 'STATECREW_REACT_FALLBACK' },
   );
 }

@@ -105,7 +105,7 @@ describe('OpenAILLM supportsFunctionCalling', () => {
 });
 
 describe('falling back to ReAct when the provider refuses tools', () => {
-  it('retries the refused call in ReAct, keeps ReAct for the rest of the run, and warns once', async () => {
+  it('retries the refused call in ReAct, keeps ReAct from then on, and warns once', async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const server = await serve(toolLessModel);
     const crew = crewOn(server, { tasks: 2 });
@@ -141,6 +141,41 @@ describe('falling back to ReAct when the provider refuses tools', () => {
     expect(String(warn.mock.calls[0][0])).toMatch(
       /does not support tools.*ReAct.*supportsFunctionCalling: false/s,
     );
+  });
+
+  it('remembers the refusal for the model: a later kickoff and another agent on it never offer tools', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const server = await serve(toolLessModel);
+    const crew = crewOn(server);
+    expect((await crew.kickoff()).raw).toBe('echoed ping');
+    expect(server.requests.map((r) => r.body.tools !== undefined)).toEqual([true, false, false]);
+
+    expect((await crew.kickoff()).raw).toBe('echoed ping');
+    const shared = crew.agents[0].llm as OpenAILLM;
+    const colleague = new Agent({
+      role: 'Colleague',
+      goal: 'Work',
+      backstory: 'New.',
+      llm: shared,
+      tools: [echo],
+    });
+    const other = new Crew({
+      agents: [colleague],
+      tasks: [new Task({ description: 'Echo', expectedOutput: 'done', agent: colleague })],
+    });
+    expect((await other.kickoff()).raw).toBe('echoed ping');
+    // Two ReAct calls per run after the first: no request offered tools again.
+    expect(server.requests.map((r) => r.body.tools !== undefined)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(systemPrompt(server.requests[5])).toContain('Tool Name: echo');
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 
   it('keeps the rewritten system message in the conversation when a later call falls back', async () => {
