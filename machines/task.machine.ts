@@ -254,6 +254,7 @@ export const taskMachine = setup({
       const error = verdict.ok ? '' : verdict.error;
       return {
         usage: addUsage(context.usage, verdict.usage),
+        lastGuardrailError: error,
         error: {
           name: 'GuardrailError',
           code: 'guardrail_failed',
@@ -298,6 +299,8 @@ export const taskMachine = setup({
     // A task without callbacks or output file: the runtime records and announces the output in this step.
     announceCompletion: () => {},
     announceGuardrailFailure: () => {},
+    // The failure that spent the retry budget: the task fails next.
+    announceGuardrailsExhausted: () => {},
     announceHumanInput: () => {},
     announceSkip: () => {},
     announceFailure: () => {},
@@ -349,7 +352,11 @@ export const taskMachine = setup({
                 target: '#task.guardrail-retry',
                 actions: ['rejectDraft', 'announceGuardrailFailure'],
               },
-              { guard: 'guardrailFailed', target: '#task.failed', actions: 'failGuardrails' },
+              {
+                guard: 'guardrailFailed',
+                target: '#task.failed',
+                actions: ['failGuardrails', 'announceGuardrailsExhausted'],
+              },
               ...fused(approve(['acceptVerdict'])),
             ],
             onError: { target: '#task.failed', actions: 'recordActorError' },

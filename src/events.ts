@@ -86,7 +86,17 @@ export type CrewEvent =
       fromRole: string;
       reply: string;
     })
-  | (TaskEvent & { type: 'guardrail.failed'; error: string; retry: number; maxRetries: number })
+  /**
+   * Every guardrail failure: `retry` is the retry it starts (1 to `maxRetries`), or, when `exhausted`,
+   * the retries already spent (the task fails with `GuardrailError` next).
+   */
+  | (TaskEvent & {
+      type: 'guardrail.failed';
+      error: string;
+      retry: number;
+      maxRetries: number;
+      exhausted: boolean;
+    })
   | (TaskEvent & { type: 'human.input.requested'; round: number; output: TaskOutput })
   | (TaskEvent & { type: 'task.completed'; output: TaskOutput })
   | (TaskEvent & { type: 'task.skipped'; output: TaskOutput })

@@ -53,7 +53,9 @@ function describe(event: CrewEvent): string | undefined {
     case 'delegation.replied':
       return `    ← ${event.from} answered`;
     case 'guardrail.failed':
-      return `    ✗ guardrail failed (retry ${event.retry}/${event.maxRetries}): ${event.error}`;
+      return event.exhausted
+        ? `    ✗ guardrail failed, no retries left (${event.maxRetries}): ${event.error}`
+        : `    ✗ guardrail failed (retry ${event.retry}/${event.maxRetries}): ${event.error}`;
     case 'human.input.requested':
       return `    ? waiting for human feedback on task ${event.taskId}`;
     case 'task.completed':

@@ -165,15 +165,8 @@ const task = taskMachine.provide({
         taskId: context.spec.id,
         error: runFailure(env, { taskId: context.spec.id, error: context.error! }),
       })),
-    announceGuardrailFailure: ({ context }) =>
-      emitTask(context, (env) => ({
-        type: 'guardrail.failed',
-        runId: env.runId,
-        taskId: context.spec.id,
-        error: context.lastGuardrailError ?? '',
-        retry: context.guardrailRetries,
-        maxRetries: context.spec.guardrailMaxRetries,
-      })),
+    announceGuardrailFailure: ({ context }) => announceGuardrailFailure(context, false),
+    announceGuardrailsExhausted: ({ context }) => announceGuardrailFailure(context, true),
     announceHumanInput: ({ context }) => {
       const env = getRun(context.runId);
       if (env.observed) {
@@ -189,6 +182,19 @@ const task = taskMachine.provide({
     },
   },
 });
+
+/** `guardrail.failed`, for every failure: the ones that start a retry and the one that spends the budget. */
+function announceGuardrailFailure(context: TaskContext, exhausted: boolean) {
+  emitTask(context, (env) => ({
+    type: 'guardrail.failed',
+    runId: env.runId,
+    taskId: context.spec.id,
+    error: context.lastGuardrailError ?? '',
+    retry: context.guardrailRetries,
+    maxRetries: context.spec.guardrailMaxRetries,
+    exhausted,
+  }));
+}
 
 function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEnv['emit']>[0]) {
   const env = getRun(context.runId);

@@ -159,7 +159,7 @@ describe('guardrail retries', () => {
     expect(lastMessage(llm.calls[2])).toContain('failed validation: a thrown string');
   });
 
-  it('emits guardrail.failed for every retry, then task.failed and crew.failed', async () => {
+  it('emits guardrail.failed for every failure, the last one exhausted, then task.failed and crew.failed', async () => {
     const { crew } = oneTaskCrew(['v1', 'v2', 'v3'], {
       guardrail: (o) => [false, `bad ${o.raw}`],
       guardrailMaxRetries: 2,
@@ -167,20 +167,30 @@ describe('guardrail retries', () => {
     const events = await eventsOf(crew);
 
     expect(
-      ofType(events, 'guardrail.failed').map(({ error, retry, maxRetries, taskId }) => ({
+      ofType(events, 'guardrail.failed').map(({ error, retry, maxRetries, exhausted, taskId }) => ({
         error,
         retry,
         maxRetries,
+        exhausted,
         taskId,
       })),
     ).toEqual([
-      { error: 'bad v1', retry: 1, maxRetries: 2, taskId: 'draft' },
-      { error: 'bad v2', retry: 2, maxRetries: 2, taskId: 'draft' },
+      { error: 'bad v1', retry: 1, maxRetries: 2, exhausted: false, taskId: 'draft' },
+      { error: 'bad v2', retry: 2, maxRetries: 2, exhausted: false, taskId: 'draft' },
+      { error: 'bad v3', retry: 2, maxRetries: 2, exhausted: true, taskId: 'draft' },
     ]);
     const [failed] = ofType(events, 'task.failed');
     expect(failed.error).toBeInstanceOf(GuardrailError);
     expect(failed.error.message).toContain('after 2 retries. Last error: bad v3');
-    expect(events.at(-1)?.type).toBe('crew.failed');
+    expect(events.map((e) => e.type).slice(-3)).toEqual(['guardrail.failed', 'task.failed', 'crew.failed']);
+  });
+
+  it('emits the failure of a task with no retries as exhausted at once', async () => {
+    const { crew } = oneTaskCrew(['v1'], { guardrail: () => [false, 'never'], guardrailMaxRetries: 0 });
+    const events = await eventsOf(crew);
+    expect(ofType(events, 'guardrail.failed')).toMatchObject([
+      { error: 'never', retry: 0, maxRetries: 0, exhausted: true },
+    ]);
   });
 
   it('counts the tokens of every attempt, also when the guardrails finally fail', async () => {
