@@ -76,6 +76,14 @@ function checkManager(crew: CrewShape): void {
       `The manager agent '${manager.role}' must not be in the crew's agents`,
     );
   }
+  // A task's agent is a worker too: the manager would be offered to itself as a coworker.
+  const workedBy = crew.tasks.find((task) => task.agent === manager);
+  if (workedBy) {
+    throw new CrewValidationError(
+      'manager_agent_in_agents',
+      `The manager agent '${manager.role}' must not be the agent of task ${named(workedBy)}`,
+    );
+  }
   if (manager.tools.length > 0) {
     throw new CrewValidationError(
       'manager_agent_with_tools',

@@ -176,6 +176,13 @@ describe('crew validation at construction', () => {
       'manager_agent_in_agents',
       'Boss',
     );
+    // A task's agent is one of the workers, so the manager may not be one either.
+    const ownTask = new Task({ description: 'Run it yourself', expectedOutput: 'x', agent: manager });
+    expectInvalid(
+      () => new Crew({ agents: [agent], tasks: [ownTask], process: 'hierarchical', managerAgent: manager }),
+      'manager_agent_in_agents',
+      "task 'Run it yourself'",
+    );
     const noop = tool({ name: 'noop', description: 'noop', schema: z.object({}), execute: () => '' });
     const toolful = new Agent({ role: 'Tool boss', goal: 'g', backstory: 'b', tools: [noop] });
     expectInvalid(
