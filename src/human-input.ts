@@ -8,6 +8,12 @@ export interface HumanInputRequest {
   output: TaskOutput;
   /** 1 for the first review of the task's output, then 2, 3… after each round of feedback. */
   round: number;
+  /**
+   * Aborted once the answer is no longer wanted: the run was aborted, failed or stopped, or the round was
+   * answered another way (a `human.feedback` event). A handler waiting on a person elsewhere (a chat, a
+   * ticket) should stop waiting then; whatever it returns afterwards is ignored.
+   */
+  signal: AbortSignal;
 }
 
 /**

@@ -22,7 +22,8 @@ export async function collectHumanFeedback(
   const output = new TaskOutput(draft);
   const taskName = task.task.name ?? task.description;
   if (env.humanInput) {
-    const feedback: unknown = await env.humanInput({ taskId: task.task.id, taskName, output, round });
+    const request = { taskId: task.task.id, taskName, output, round, signal };
+    const feedback: unknown = await env.humanInput(request);
     // A handler that returns nothing accepts the output, like an empty answer.
     return typeof feedback === 'string' ? feedback : feedback == null ? '' : String(feedback);
   }

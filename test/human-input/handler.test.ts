@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Crew,
   CrewValidationError,
@@ -189,6 +189,43 @@ describe('human input with a handler', () => {
 
     expect(error).toBeInstanceOf(TaskExecutionError);
     expect((error as Error).message).toContain('reviewer unavailable');
+  });
+
+  it("aborts the handler's signal when the run is aborted, and ignores what it returns after", async () => {
+    let seen: AbortSignal | undefined;
+    const { crew } = oneTaskCrew(
+      ['draft'],
+      { humanInput: true },
+      {
+        humanInput: ({ signal }) => {
+          seen = signal;
+          // A person elsewhere who never answers: the handler gives up when the signal says so.
+          return new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('')));
+        },
+      },
+    );
+    const controller = new AbortController();
+    const run = crew.kickoff(undefined, { signal: controller.signal });
+    await vi.waitFor(() => expect(seen).toBeDefined());
+    expect(seen!.aborted).toBe(false);
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ code: 'aborted' });
+    expect(seen!.aborted).toBe(true);
+  });
+
+  it("aborts the handler's signal when a human.feedback event answers the round first", async () => {
+    let seen: AbortSignal | undefined;
+    const { crew } = oneTaskCrew(
+      ['draft'],
+      { humanInput: true },
+      { humanInput: ({ signal }) => ((seen = signal), new Promise<string>(() => {})) },
+    );
+    const actor = crew.createActor();
+    actor.start();
+    await vi.waitFor(() => expect(seen).toBeDefined());
+    actor.send({ type: 'human.feedback', taskId: 'draft', feedback: '' });
+    await vi.waitFor(() => expect(actor.getSnapshot().status).toBe('done'));
+    expect(seen!.aborted).toBe(true);
   });
 
   it('does not ask tasks without humanInput', async () => {
