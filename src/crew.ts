@@ -42,6 +42,7 @@ import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
 import { whenAborted } from './runtime/when-aborted.js';
+import type { AfterKickoffCallback } from './runtime/run-env.js';
 
 export interface CrewOptions {
   agents: Agent[];
@@ -59,7 +60,7 @@ export interface CrewOptions {
   taskCallback?: (output: TaskOutput) => void | Promise<void>;
   stepCallback?: (step: AgentStep) => void | Promise<void>;
   beforeKickoff?: Array<(inputs: Inputs) => Inputs | Promise<Inputs>>;
-  afterKickoff?: Array<(output: CrewOutput) => CrewOutput | Promise<CrewOutput>>;
+  afterKickoff?: AfterKickoffCallback[];
   humanInput?: HumanInputHandler;
   checkpoint?: CheckpointStore;
 }
@@ -289,7 +290,9 @@ export class Crew {
     });
     run.actor.subscribe({
       next: (snapshot) => {
-        if (snapshot.status === 'done') this.usageMetrics = (snapshot.output as CrewOutput).tokenUsage;
+        if (snapshot.status === 'done' && snapshot.output) {
+          this.usageMetrics = (snapshot.output as CrewOutput).tokenUsage;
+        }
       },
       // The run's own observer handles errors; whoever drives the actor sees them through theirs.
       error: () => {},

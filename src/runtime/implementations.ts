@@ -26,7 +26,7 @@ import { CrewOutput, TaskOutput, type TaskOutputData } from '../outputs.js';
 import type { ConditionalTask } from '../task.js';
 import { addUsage, emptyUsage } from '../usage.js';
 import { completeTask, completeTaskAtOnce } from './complete-task.js';
-import { inCallback } from '../errors.js';
+import { callbackFailed, inCallback } from '../errors.js';
 import { runFailure } from './failure.js';
 import { collectHumanFeedback } from './human-feedback.js';
 import { runGuardrails } from './guardrails.js';
@@ -231,7 +231,7 @@ const crewImplementations = {
       let output = crewOutputOf(env, input.outcomes);
       for (const callback of env.afterKickoff) {
         const current = output;
-        output = await inCallback('afterKickoff', () => callback(current));
+        output = keptOrReplaced(current, await inCallback('afterKickoff', () => callback(current)));
       }
       return output;
     }),
@@ -248,6 +248,25 @@ const crewImplementations = {
     },
   },
 };
+
+/**
+ * What an afterKickoff callback returned: a CrewOutput replaces the output; nothing (a callback that only
+ * looks, or forgot its `return`) keeps it; anything else is the callback's error.
+ */
+function keptOrReplaced(current: CrewOutput, returned: unknown): CrewOutput {
+  if (returned === undefined) return current;
+  if (returned instanceof CrewOutput) return returned;
+  throw callbackFailed(
+    'afterKickoff',
+    new TypeError(`it must return the CrewOutput or nothing (it returned ${describeValue(returned)})`),
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object that is not a CrewOutput' : `a ${typeof value}`;
+}
 
 function crewOutputOf(env: RunEnv, outcomes: TaskOutcome[]): CrewOutput {
   let usage = emptyUsage();

@@ -11,7 +11,7 @@ import { resolveLLM } from '../llm/resolve.js';
 import type { LLM } from '../llm/types.js';
 import type { CrewOutput, TaskOutput } from '../outputs.js';
 import { ConditionalTask, type Task } from '../task.js';
-import type { RunAgent, RunEnv, RunTask } from './run-env.js';
+import type { AfterKickoffCallback, RunAgent, RunEnv, RunTask } from './run-env.js';
 
 /** What a run needs to know about its crew. */
 export interface CrewDefinition {
@@ -25,7 +25,7 @@ export interface CrewDefinition {
   verbose: boolean;
   taskCallback?: (output: TaskOutput) => void | Promise<void>;
   stepCallback?: (step: AgentStep) => void | Promise<void>;
-  afterKickoff: Array<(output: CrewOutput) => CrewOutput | Promise<CrewOutput>>;
+  afterKickoff: AfterKickoffCallback[];
   humanInput?: HumanInputHandler;
 }
 
@@ -67,9 +67,9 @@ function limiterOf(agent: Agent, crewMaxRpm: number | undefined): RateLimiter | 
   return limiter;
 }
 
-/** The agents that work on tasks: the crew's list, then task agents not in it. */
+/** The agents that work on tasks: the crew's list (each once), then task agents not in it. */
 function workerAgents(crew: CrewDefinition): Agent[] {
-  const agents = [...crew.agents];
+  const agents = [...new Set(crew.agents)];
   for (const task of crew.tasks) if (task.agent && !agents.includes(task.agent)) agents.push(task.agent);
   return agents;
 }

@@ -150,6 +150,7 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
 export function usageSoFar(actor: CrewActor): UsageMetrics {
   const context = actor.getSnapshot().context as CrewContext | undefined;
   let usage = emptyUsage();
-  for (const outcome of context ? outcomeList(context) : []) usage = addUsage(usage, outcome.usage);
+  // An actor that failed while starting has no outcomes to count.
+  for (const outcome of context?.outcomes ? outcomeList(context) : []) usage = addUsage(usage, outcome.usage);
   return usage;
 }

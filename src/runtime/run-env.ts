@@ -57,10 +57,13 @@ export interface RunEnv {
   /** Model calls stream (and emit `llm.delta`) only when someone wants the deltas. */
   readonly wantsDeltas: boolean;
   taskCallback?: (output: TaskOutput) => void | Promise<void>;
-  afterKickoff: Array<(output: CrewOutput) => CrewOutput | Promise<CrewOutput>>;
+  afterKickoff: AfterKickoffCallback[];
   /** Called when a task waits for a person (the run saves a checkpoint then). */
   onHumanInputRequested?: (taskId: string) => void;
 }
+
+/** Gets the run's output; returns a replacement, or nothing to keep it (SPEC §2 `afterKickoff`). */
+export type AfterKickoffCallback = (output: CrewOutput) => CrewOutput | void | Promise<CrewOutput | void>;
 
 const runs = new Map<string, RunEnv>();
 

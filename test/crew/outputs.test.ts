@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { toPromise } from 'xstate';
 import { z } from 'zod';
-import { ConditionalTask, Crew, CrewOutput, StatecrewError, Task, TaskOutput } from '../../src/index.js';
+import {
+  Agent,
+  ConditionalTask,
+  Crew,
+  CrewOutput,
+  StatecrewError,
+  Task,
+  TaskOutput,
+} from '../../src/index.js';
 import { REPLY_USAGE, scriptedAgent } from '../helpers/crew-fixtures.js';
 
 describe('TaskOutput after a run', () => {
@@ -175,6 +184,39 @@ describe('CrewOutput', () => {
 
     expect(seen).toEqual(['draft', 'DRAFT']);
     expect(output.raw).toBe('DRAFT!');
+  });
+
+  it('keeps the output when an afterKickoff callback returns nothing, on kickoff and on an actor', async () => {
+    const tasks = (agent: Agent) => [new Task({ description: 'Write', expectedOutput: 'x', agent })];
+    const looked: string[] = [];
+    // A callback that only looks (or forgot its return).
+    const look = (output: CrewOutput) => void looked.push(output.raw);
+    const first = scriptedAgent('Solo', ['draft']).agent;
+    expect(
+      (await new Crew({ agents: [first], tasks: tasks(first), afterKickoff: [look] }).kickoff()).raw,
+    ).toBe('draft');
+
+    const second = scriptedAgent('Solo', ['again']).agent;
+    const crew = new Crew({ agents: [second], tasks: tasks(second), afterKickoff: [look] });
+    const actor = crew.createActor();
+    actor.start();
+    const output = (await toPromise(actor)) as CrewOutput;
+    expect(output.raw).toBe('again');
+    expect(crew.usageMetrics.successfulRequests).toBe(1);
+    expect(looked).toEqual(['draft', 'again']);
+  });
+
+  it('rejects with callback_failed when an afterKickoff callback returns something else', async () => {
+    const { agent } = scriptedAgent('Solo', ['draft']);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write', expectedOutput: 'x', agent })],
+      afterKickoff: [(output) => output.raw as unknown as CrewOutput],
+    });
+    await expect(crew.kickoff()).rejects.toMatchObject({
+      code: 'callback_failed',
+      message: expect.stringContaining('must return the CrewOutput or nothing (it returned a string)'),
+    });
   });
 
   it('rejects with callback_failed, naming the callback, when a beforeKickoff or afterKickoff callback throws', async () => {

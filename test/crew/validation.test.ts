@@ -148,6 +148,15 @@ describe('crew validation at construction', () => {
     );
   });
 
+  it('takes the same agent listed twice as one agent (one actor), not as a duplicate id', async () => {
+    const { agent: solo } = scriptedAgent('Solo', ['done']);
+    const crew = new Crew({
+      agents: [solo, solo],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x', agent: solo })],
+    });
+    expect((await crew.kickoff()).raw).toBe('done');
+  });
+
   it('missing_manager_llm_or_manager_agent: a hierarchical crew with neither, or both', () => {
     const tasks = [new Task({ description: 'T', expectedOutput: 'x' })];
     expectInvalid(
