@@ -9,7 +9,7 @@ import { interpolate, type Inputs } from '../interpolation.js';
 import { validateOutputFile } from '../output-file.js';
 import { resolveLLM } from '../llm/resolve.js';
 import type { LLM } from '../llm/types.js';
-import type { CrewOutput, TaskOutput } from '../outputs.js';
+import type { TaskOutput } from '../outputs.js';
 import { ConditionalTask, type Task } from '../task.js';
 import type { AfterKickoffCallback, RunAgent, RunEnv, RunTask } from './run-env.js';
 
