@@ -171,6 +171,8 @@ export class Crew {
           `kickoffForEach: input ${i} must be an object (got ${inputs === null ? 'null' : typeof inputs})`,
         );
       }
+      // Every input's values are checked before the first kickoff: a bad last one loses no finished run.
+      validateInputs(inputs);
     }
     const { concurrency = 1, runId: _ignored, signal: outer, ...kickoffOptions } = options;
     if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
@@ -339,8 +341,9 @@ export class Crew {
   }
 
   async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
-    const prepared = await this.#beforeKickoff(inputs);
+    // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
+    const prepared = await this.#beforeKickoff(inputs);
     return this.#launch(prepared, options, sink, {});
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agent, Crew, Task, type Inputs } from '../../src/index.js';
+import { Agent, Crew, InterpolationError, Task, type Inputs } from '../../src/index.js';
 import {
   deferred,
   flush,
@@ -140,6 +140,18 @@ describe('kickoffForEach', () => {
 
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toContain('1');
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it('checks every input value before the first kickoff (a bad last one loses no finished run)', async () => {
+    const { crew, llm } = topicCrew(false);
+
+    const error = await crew
+      .kickoffForEach([{ topic: 'ants' }, { topic: (() => 'bees') as unknown as string }])
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InterpolationError);
+    expect(error).toMatchObject({ code: 'invalid_input' });
     expect(llm.calls).toHaveLength(0);
   });
 });

@@ -237,14 +237,20 @@ describe('human input with a handler', () => {
 });
 
 describe('human input without a handler', () => {
-  it('fails fast in kickoff on a non-interactive stdin, before any model call', async () => {
-    const { crew, llm } = oneTaskCrew(['never used'], { name: 'review me', humanInput: true });
+  it('fails fast in kickoff on a non-interactive stdin, before any model call or beforeKickoff callback', async () => {
+    const before: unknown[] = [];
+    const { crew, llm } = oneTaskCrew(
+      ['never used'],
+      { name: 'review me', humanInput: true },
+      { beforeKickoff: [(inputs) => (before.push(inputs), inputs)] },
+    );
     const error = await crew.kickoff().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CrewValidationError);
     expect(error).toMatchObject({ code: 'human_input_unavailable' });
     expect((error as Error).message).toContain("'review me'");
     expect(llm.calls).toHaveLength(0);
+    expect(before).toEqual([]);
   });
 
   /** A reviewed task, then a plain one, run once with a handler into `store`. */
