@@ -45,7 +45,21 @@ export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): 
     throw new TypeError(`Tool name '${options.name}' must be 1-64 letters, digits, '_' or '-'`);
   }
   assertZodSchema(options.name, options.schema);
-  return Object.freeze({ ...options }) as Tool<TSchema>;
+  const { execute, cacheFunction } = options;
+  if (typeof execute !== 'function') {
+    throw new TypeError(`Tool '${options.name}' needs an execute function (got ${typeof execute})`);
+  }
+  if (cacheFunction !== undefined && typeof cacheFunction !== 'function') {
+    throw new TypeError(
+      `Tool '${options.name}': cacheFunction must be a function (got ${typeof cacheFunction})`,
+    );
+  }
+  // Methods are read through the prototype (a class instance's `execute`) and stay bound to the options.
+  return Object.freeze({
+    ...options,
+    execute: execute.bind(options),
+    ...(cacheFunction ? { cacheFunction: cacheFunction.bind(options) } : {}),
+  }) as Tool<TSchema>;
 }
 
 const definitions = new WeakMap<Tool, ToolDefinition>();

@@ -84,6 +84,30 @@ describe('the native tool loop', () => {
     ).toThrow(/zod schema/);
   });
 
+  it('refuses a tool without an execute function', () => {
+    const options = { name: 'search', description: 'Search', schema: z.object({}) };
+    expect(() => tool(options as never)).toThrow("Tool 'search' needs an execute function (got undefined)");
+    expect(() => tool({ ...options, execute: () => '', cacheFunction: true } as never)).toThrow(
+      /cacheFunction/,
+    );
+  });
+
+  it("takes a class instance's execute method, bound to the instance", async () => {
+    class Lookup {
+      readonly name = 'lookup';
+      readonly description = 'Looks a word up';
+      readonly schema = z.object({ word: z.string() });
+      readonly prefix = 'found';
+      execute({ word }: { word: string }) {
+        return `${this.prefix} ${word}`;
+      }
+    }
+    const lookup = tool(new Lookup());
+    expect(await lookup.execute({ word: 'tea' }, { signal: new AbortController().signal, agent: 'a' })).toBe(
+      'found tea',
+    );
+  });
+
   it.each([true, false])(
     'fails the task (supportsFunctionCalling %s) when a hand-made tool has no zod schema',
     async (supportsFunctionCalling) => {
