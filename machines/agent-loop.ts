@@ -158,7 +158,12 @@ export function newLoop(input: LoopInput): LoopContext {
 type Done<T> = { output: T };
 const outputOf = <T>(event: unknown) => (event as Done<T>).output;
 
-const NOT_RETRIED = new Set(['execution_timeout', 'aborted', 'output_parsing_failed']);
+const NOT_RETRIED = new Set([
+  'execution_timeout',
+  'aborted',
+  'output_parsing_failed',
+  'invalid_llm_response',
+]);
 const MAX_PARSE_RETRIES = 3;
 
 type LoopGuard = (loop: LoopContext, event: AnyEventObject) => boolean;

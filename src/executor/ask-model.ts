@@ -1,3 +1,4 @@
+import { StatecrewError } from '../errors.js';
 import type { LLMRequest, LLMResponse } from '../llm/types.js';
 import type { RunAgent, RunEnv } from '../runtime/run-env.js';
 import { usageOfResponse, type UsageMetrics } from '../usage.js';
@@ -31,7 +32,10 @@ export async function askModel(
   const onDelta = env.wantsDeltas
     ? (delta: string) => env.emit({ type: 'llm.delta', ...source, delta })
     : undefined;
-  const response = await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });
+  const response = checkedResponse(
+    model,
+    await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) }),
+  );
   const usage = usageOfResponse(response.usage);
   // A model that answers after the call was given up (its deadline passed) is not reported.
   if (env.observed && !signal.aborted) {
@@ -39,4 +43,29 @@ export async function askModel(
     env.emit({ type: 'llm.response', ...source, model, content, ...(toolCalls ? { toolCalls } : {}), usage });
   }
   return { response, usage };
+}
+
+/**
+ * A hand-written model that resolves to something else than an `LLMResponse` (a bare string, nothing)
+ * fails the task at once with `invalid_llm_response`: retrying a programming error would not help.
+ */
+function checkedResponse(model: string, response: unknown): LLMResponse {
+  const r = response as Partial<LLMResponse> | null | undefined;
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    (r.content === null || r.content === undefined || typeof r.content === 'string') &&
+    (r.toolCalls === undefined || Array.isArray(r.toolCalls));
+  if (ok) return r as LLMResponse;
+  throw new StatecrewError(
+    'invalid_llm_response',
+    `Model '${model}': call() must resolve to { content: string | null, toolCalls?, usage? } (got ${shown(response)})`,
+  );
+}
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return JSON.stringify(value).slice(0, 80);
+  return `a ${typeof value}`;
 }

@@ -1,7 +1,16 @@
 // SPEC §4.1–4.2: the native function-calling loop, driven through `Crew.kickoff()` with a scripted model.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Agent, Crew, Task, TaskExecutionError, tool, type AgentStep, type Tool } from '../../src/index.js';
+import {
+  Agent,
+  Crew,
+  Task,
+  TaskExecutionError,
+  tool,
+  type AgentStep,
+  type LLM,
+  type Tool,
+} from '../../src/index.js';
 import { ScriptedLLM } from '../../src/testing/index.js';
 import {
   call,
@@ -1031,5 +1040,27 @@ describe("the crew's tool cache", () => {
     await crew.kickoff();
     await crew.kickoff();
     expect(search.seen).toEqual(['x', 'x']);
+  });
+});
+
+describe('a hand-written model', () => {
+  it.each([
+    ['a bare string', 'the answer', 'a string'],
+    ['nothing', undefined, 'undefined'],
+    ['a content that is not text', { content: 42 }, '{"content":42}'],
+  ])('that resolves to %s fails the task at once, saying what it got', async (_label, reply, got) => {
+    let calls = 0;
+    const llm = { model: 'mine', call: async () => (calls++, reply) } as unknown as LLM;
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm, maxRetryLimit: 2 });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write', expectedOutput: 'x', agent })],
+    });
+    const error = await rejectionOf(crew.kickoff());
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).cause).toMatchObject({ code: 'invalid_llm_response' });
+    expect((error as Error).message).toContain(`Model 'mine': call() must resolve to`);
+    expect((error as Error).message).toContain(`(got ${got})`);
+    expect(calls).toBe(1);
   });
 });
