@@ -163,6 +163,7 @@ const NOT_RETRIED = new Set([
   'aborted',
   'output_parsing_failed',
   'invalid_llm_response',
+  'callback_failed',
 ]);
 const MAX_PARSE_RETRIES = 3;
 

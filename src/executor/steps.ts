@@ -1,3 +1,4 @@
+import { StatecrewError } from '../errors.js';
 import type { AgentStep } from '../events.js';
 import type { RunAgent, RunEnv } from '../runtime/run-env.js';
 
@@ -24,5 +25,18 @@ export async function notifyStep(
       ...(taskId ? { taskId } : {}),
       step,
     });
-  await agent.stepCallback?.(step);
+  if (!agent.stepCallback) return;
+  try {
+    await agent.stepCallback(step);
+  } catch (error) {
+    // A bug in the callback is not the model's: the task fails at once (callback_failed is not retried).
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StatecrewError(
+      'callback_failed',
+      `The stepCallback of agent '${agent.role}' failed: ${message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }

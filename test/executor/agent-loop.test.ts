@@ -747,6 +747,26 @@ describe('stepCallback', () => {
     expect(ownSteps).toEqual(['Own:answer']);
   });
 
+  it('fails the task at once, without retries, when the callback throws', async () => {
+    const boom = new Error('step boom');
+    const { crew, llm } = soloCrew({
+      script: ['one', 'two', 'three'],
+      agent: {
+        maxRetryLimit: 2,
+        stepCallback: () => {
+          throw boom;
+        },
+      },
+    });
+    const error = await rejectionOf(crew.kickoff());
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).cause).toMatchObject({ code: 'callback_failed', cause: boom });
+    expect((error as Error).message).toContain(
+      "The stepCallback of agent 'Field Researcher' failed: step boom",
+    );
+    expect(llm.calls).toHaveLength(1);
+  });
+
   it('marks the result of a failed tool call as an error', async () => {
     const steps: AgentStep[] = [];
     const { crew } = soloCrew({
