@@ -190,6 +190,8 @@ const loopGuards = {
   toolGaveAnswer: (loop) => loop.answer !== undefined,
   // Checked as a round ends, before `appendToolMessages` counts it.
   iterationsSpent: (loop) => loop.iterations + 1 >= loop.agent.maxIter,
+  // Checked after the loop's last forced answer: no tool round is left.
+  noIterationsLeft: (loop) => loop.iterations >= loop.agent.maxIter,
   isStructured: (loop) => loop.request.structured,
   answerValid: (_loop, event) => outputOf<AnswerCheck>(event).ok,
   canReparse: (loop) => loop.parseAttempts < MAX_PARSE_RETRIES,
@@ -494,6 +496,12 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
         input: input(loopInputs.answerCheck),
         onDone: [
           ...guardedBy(['answerValid'], exits.answered(['acceptAnswer'])),
+          // Once maxIter is spent, the fix-up is asked without tools too (SPEC §4.2: the last call has none).
+          {
+            guard: and(['canReparse', 'noIterationsLeft']),
+            target: at('forcing'),
+            actions: ['askToFixAnswer'],
+          },
           { guard: 'canReparse', target: at('thinking'), actions: ['askToFixAnswer'] },
           ...exits.failed(['failParsing']),
         ],

@@ -675,6 +675,20 @@ describe('maxIter', () => {
     expect(search.seen).toEqual(['q0', 'q1', 'q2']);
   });
 
+  it('asks to fix a forced structured answer without tools too: maxIter is spent', async () => {
+    const search = recordingTool('search');
+    const { crew, llm } = soloCrew({
+      script: [...loopingScript(1), 'not json', '{"ok": true}'],
+      agent: { tools: [search.tool], maxIter: 1 },
+      task: { outputSchema: z.object({ ok: z.boolean() }) },
+    });
+    const output = await crew.kickoff();
+
+    expect(llm.calls.map((c) => c.tools?.length ?? 0)).toEqual([1, 0, 0]);
+    expect(lastMessage(llm.calls[2]).content).toMatch(/JSON/);
+    expect(output.json).toEqual({ ok: true });
+  });
+
   it('ignores tool calls in the forced reply and keeps its content', async () => {
     const search = recordingTool('search');
     const { crew, llm } = soloCrew({
