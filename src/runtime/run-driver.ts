@@ -10,6 +10,7 @@ import type { CheckpointStore } from '../checkpoint/types.js';
 import { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
 import { whenAborted } from './when-aborted.js';
+import { withFreshDeadlines } from './fresh-deadlines.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
 export type CrewActor = Actor<CrewMachine>;
@@ -77,7 +78,8 @@ export function createRun(options: LaunchOptions): CrewRun {
   const actor: CrewActor = createActor(machineFor(env.process), {
     input: options.input,
     systemId: 'crew',
-    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    // A restored run's loops at work start their step again, with their whole maxExecutionTime.
+    ...(options.snapshot ? { snapshot: withFreshDeadlines(options.snapshot, Date.now()) } : {}),
     ...(inspect
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),

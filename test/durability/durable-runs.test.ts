@@ -2,7 +2,7 @@ import { checkpointOutcomes } from '../../src/runtime/durable.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Agent,
   Crew,
@@ -163,6 +163,49 @@ describe('crew.resume', () => {
     expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report']);
     expect(second.llm.calls).toHaveLength(2);
     expect(second.crew.tasks[0].output?.raw).toBe('facts');
+  });
+
+  it('gives the task that was at work its whole maxExecutionTime again, however long the process was down', async () => {
+    const store = new FileCheckpointStore(dir);
+    const seen: AbortSignal[] = [];
+    const stalled = (request: LLMRequest) => {
+      seen.push(request.signal!);
+      return new Promise<string>(() => {});
+    };
+    const crewWith = (replies: ScriptedReply[]) => {
+      const llm = new ScriptedLLM(replies);
+      const agent = new Agent({
+        id: 'a',
+        role: 'Analyst',
+        goal: 'g',
+        backstory: 'b',
+        llm,
+        maxExecutionTime: 60_000,
+      });
+      const tasks = [
+        new Task({ id: 'gather', description: 'Gather', expectedOutput: 'facts', agent }),
+        new Task({ id: 'analyse', description: 'Analyse', expectedOutput: 'analysis', agent }),
+      ];
+      return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
+    };
+    const controller = new AbortController();
+    const first = crewWith(['facts', stalled]);
+    const running = first.crew.kickoff(undefined, { runId: 'down', signal: controller.signal });
+    await expect.poll(() => seen.length).toBe(1);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+
+    // Two minutes later (the clock only): twice the agent's maxExecutionTime.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 120_000);
+      const second = crewWith(['analysis']);
+      const output = await second.crew.resume('down');
+      expect(output.raw).toBe('analysis');
+      expect(second.llm.calls).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses an unknown run id', async () => {
