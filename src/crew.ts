@@ -43,6 +43,7 @@ import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
 import { whenAborted } from './runtime/when-aborted.js';
 import type { AfterKickoffCallback } from './runtime/run-env.js';
+import { assertValidRunId } from './checkpoint/run-id.js';
 
 export interface CrewOptions {
   agents: Agent[];
@@ -250,6 +251,7 @@ export class Crew {
    */
   createActor(inputs?: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> } = {}): CrewActor {
     if (options.signal?.aborted) throw new CrewAbortedError();
+    this.#checkRunId(options.runId);
     return this.#eventDrivenActor(this.#beforeKickoffSync(inputs), options);
   }
 
@@ -341,6 +343,7 @@ export class Crew {
   }
 
   async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
+    this.#checkRunId(options.runId);
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
     const prepared = await this.#beforeKickoff(inputs);
@@ -438,6 +441,11 @@ export class Crew {
   }
 
   /** Fails fast, instead of waiting forever, when one of `tasks` would wait for a person nobody can be. */
+  /** A run id its checkpoints could not be saved under is refused before the run, not at its first save. */
+  #checkRunId(runId: string | undefined): void {
+    if (runId !== undefined && this.checkpoint) assertValidRunId(runId);
+  }
+
   #checkHumanInput(tasks: readonly Task[] = this.tasks): void {
     if (this.#options.humanInput || terminalAvailable()) return;
     const task = tasks.find((t) => t.humanInput);

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StatecrewError } from '../errors.js';
+import { assertValidRunId, isValidRunId } from './run-id.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from './types.js';
 
-const RUN_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
-const MAX_RUN_ID_LENGTH = 200;
 const CHECKPOINT_SUFFIX = '.json';
 // Temp files end in `.tmp`, never in `.json`, so no temp file can be mistaken for a checkpoint.
 const TEMP_SUFFIX = '.tmp';
@@ -78,25 +77,6 @@ export class FileCheckpointStore implements CheckpointStore {
     const savedAt = typeof checkpoint.savedAt === 'string' ? Date.parse(checkpoint.savedAt) : NaN;
     return { runId, savedAt: Number.isNaN(savedAt) ? read.mtime : savedAt, mtime: read.mtime };
   }
-}
-
-function isValidRunId(runId: unknown): runId is string {
-  return (
-    typeof runId === 'string' &&
-    runId.length <= MAX_RUN_ID_LENGTH &&
-    RUN_ID_PATTERN.test(runId) &&
-    !runId.includes('..')
-  );
-}
-
-/** Run ids become file names, so anything that could name a path outside the directory is refused. */
-function assertValidRunId(runId: unknown): asserts runId is string {
-  if (isValidRunId(runId)) return;
-  throw new StatecrewError(
-    'invalid_run_id',
-    `Invalid run id ${JSON.stringify(runId)}: a run id is 1 to ${MAX_RUN_ID_LENGTH} characters of ` +
-      'A-Z, a-z, 0-9, "_", "." and "-", without ".."',
-  );
 }
 
 /** Why `value` is not a checkpoint this build can read, or undefined when it is one. */

@@ -1,6 +1,7 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
 import { outcomeCount } from '../../machines/crew-outcomes.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
+import { StatecrewError } from '../errors.js';
 import type { CrewActor } from './run-driver.js';
 import type { RunEnv } from './run-env.js';
 
@@ -203,7 +204,7 @@ export class RunCheckpointer {
       await written;
     } catch (error) {
       // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
-      this.#error ??= error;
+      this.#error ??= storeError(this.meta.runId, error);
     }
   }
 
@@ -233,4 +234,13 @@ export class RunCheckpointer {
       snapshot: actor.getPersistedSnapshot(),
     };
   }
+}
+
+/** A custom store's failure, with a code like the file store's own (`checkpoint_io`), its error as the cause. */
+function storeError(runId: string, error: unknown): unknown {
+  if (error instanceof StatecrewError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StatecrewError('checkpoint_io', `Could not save the checkpoint of run '${runId}': ${message}`, {
+    cause: error,
+  });
 }

@@ -261,7 +261,12 @@ describe('a store that cannot write', () => {
       delete: (runId) => inner.delete(runId),
     };
     const { crew } = crewOf([{ id: 'a' }, { id: 'b' }, { id: 'c' }], ['1', '2', '3'], store);
-    await expect(crew.kickoff({}, { runId: 'refused' })).rejects.toBe(refused);
+    // A custom store's error comes with the file store's code, itself as the cause.
+    await expect(crew.kickoff({}, { runId: 'refused' })).rejects.toMatchObject({
+      code: 'checkpoint_io',
+      message: "Could not save the checkpoint of run 'refused': disk full",
+      cause: refused,
+    });
     const final = (await inner.load('refused'))!;
     expect(final.reason).toBe('crew.completed');
     expect(doneTasks(final)).toEqual(['a', 'b', 'c']);

@@ -208,6 +208,15 @@ describe('crew.resume', () => {
     }
   });
 
+  it('refuses a run id its checkpoints cannot be saved under before the run, not after it', async () => {
+    const { crew, llm } = threeTaskCrew(['facts', 'analysis', 'report'], new FileCheckpointStore(dir));
+    await expect(crew.kickoff({ topic: 'tides' }, { runId: 'bad/id' })).rejects.toMatchObject({
+      code: 'invalid_run_id',
+    });
+    expect(() => crew.createActor({ topic: 'tides' }, { runId: '../up' })).toThrow(/Invalid run id/);
+    expect(llm.calls).toHaveLength(0);
+  });
+
   it('refuses an unknown run id', async () => {
     const { crew } = threeTaskCrew([], new FileCheckpointStore(dir));
     await expect(crew.resume('missing')).rejects.toMatchObject({
