@@ -325,7 +325,14 @@ export class Crew {
   ): Promise<CrewOutput> {
     const store = requireStore(this.checkpoint, 'replay');
     const index = this.tasks.findIndex((t) => t.id === taskId);
-    if (index < 0) throw new StatecrewError('unknown_task', `Task '${taskId}' is not in this crew's tasks`);
+    if (index < 0) {
+      const ids = this.tasks.map((t) => t.id);
+      const shown = ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, …` : ids.join(', ');
+      throw new StatecrewError(
+        'unknown_task',
+        `Task '${taskId}' is not in this crew's tasks (replay takes a task id: ${shown})`,
+      );
+    }
     const checkpoint = options.runId
       ? await loadCheckpoint(store, options.runId, this.#owner())
       : (await latestRunOf(store, this.#owner()))?.checkpoint;

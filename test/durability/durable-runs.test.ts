@@ -139,6 +139,7 @@ describe('crew.replay', () => {
     const error = await crew.replay('nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatecrewError);
     expect(error).toMatchObject({ code: 'unknown_task', message: expect.stringContaining("'nope'") });
+    expect((error as Error).message).toContain('replay takes a task id: gather, analyse, report');
   });
 });
 
