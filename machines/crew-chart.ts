@@ -224,6 +224,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       }),
       // The runtime turns the failure into the error `kickoff` rejects with.
       raiseRunError: () => {},
+      // A condition that threw fails its task, whose actor never left `pending`: the runtime announces it.
+      announceConditionFailure: () => {},
       // The runtime builds the CrewOutput (`result`) when no afterKickoff callback waits for it.
       completeRunAtOnce: () => {},
     },
@@ -313,7 +315,10 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
                 { guard: 'conditionMet', target: 'runningTask', actions: 'startCurrent' },
                 { target: 'runningTask', actions: 'skipCurrent' },
               ],
-              onError: { target: '#crew-failed', actions: 'recordConditionError' },
+              onError: {
+                target: '#crew-failed',
+                actions: ['recordConditionError', 'announceConditionFailure'],
+              },
             },
           },
           runningTask: {

@@ -240,6 +240,13 @@ const crewImplementations = {
     completeRunAtOnce: assign<CrewContext, CrewEvent, unknown, CrewEvent, never>({
       result: ({ context }) => crewOutputOf(getRun(context.runId), outcomeList(context)),
     }),
+    announceConditionFailure: ({ context }: { context: CrewContext }) => {
+      const env = getRun(context.runId);
+      const { failure } = context;
+      if (!env.observed || !failure?.taskId) return;
+      const error = runFailure(env, failure);
+      env.emit({ type: 'task.failed', runId: env.runId, taskId: failure.taskId, error });
+    },
     raiseRunError: ({ context }: { context: CrewContext }) => {
       throw runFailure(
         getRun(context.runId),

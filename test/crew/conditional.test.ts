@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { firstValueFrom, toArray } from 'rxjs';
 import { toPromise } from 'xstate';
 import { ConditionalTask, Crew, Task, TaskExecutionError, type TaskOutput } from '../../src/index.js';
 import { scriptedAgent } from '../helpers/crew-fixtures.js';
@@ -135,7 +136,7 @@ describe('conditional tasks', () => {
   });
 
   it('fail the run, naming the task, when the condition throws', async () => {
-    const { agent, llm } = scriptedAgent('Worker', ['first']);
+    const { agent, llm } = scriptedAgent('Worker', ['first', 'first again']);
     const conditional = new ConditionalTask({
       name: 'gate',
       description: 'Maybe',
@@ -156,5 +157,14 @@ describe('conditional tasks', () => {
     expect((error as Error).message).toContain('gate');
     expect((error as Error).message).toContain('condition exploded');
     expect(llm.calls).toHaveLength(1);
+
+    // The stream (a second kickoff) says which task failed, like any task failure, before the crew fails.
+    const events = await firstValueFrom(crew.stream().pipe(toArray()));
+    expect(events.map((e) => e.type).slice(-3)).toEqual(['task.completed', 'task.failed', 'crew.failed']);
+    const failed = events.find((e) => e.type === 'task.failed');
+    expect(failed).toMatchObject({
+      taskId: conditional.id,
+      error: { message: expect.stringContaining('gate') },
+    });
   });
 });
