@@ -64,6 +64,8 @@ export type DelegationReply = {
   from: string;
   answer: string;
   usage: UsageMetrics;
+  /** The coworker's work failed: `answer` says why (the loop goes on with it as the tool's result). */
+  failed?: boolean;
 };
 
 export interface LoopInput {
@@ -120,6 +122,8 @@ export interface ToolRunInput {
   runId: string;
   agentId: string;
   taskId?: string;
+  /** For delegated work: the task whose loop asked (`task:<id>`), named in events and the tools' context. */
+  askingTask?: string;
   requestKind: WorkKind;
   chain: string[];
   calls: ToolCall[];
@@ -334,6 +338,7 @@ const loopInputs = {
     runId: loop.runId,
     agentId: loop.agent.id,
     taskId: loop.request.taskId,
+    ...(loop.request.askingTask ? { askingTask: loop.request.askingTask } : {}),
     requestKind: loop.request.kind,
     chain: loop.request.chain,
     calls: loop.calls,

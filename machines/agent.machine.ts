@@ -149,6 +149,7 @@ function createAgentChart(id: 'agent' | 'manager') {
           from: reply.agentId,
           answer,
           usage: reply.usage,
+          ...(reply.type === 'agent.failed' ? { failed: true } : {}),
         };
         enqueue.sendTo(asker, passed as AnyEventObject as never);
       }),

@@ -68,6 +68,16 @@ export interface WorkRequest {
   chain: string[];
 }
 
+/**
+ * The task a request works for, for events and tools: its own, or for a coworker's delegated work the
+ * task whose loop asked (delegated work still uses the coworker's own tools, not that task's).
+ */
+export function servedTask(request: { taskId?: string; askingTask?: string }): string | undefined {
+  if (request.taskId !== undefined) return request.taskId;
+  const asking = request.askingTask;
+  return asking?.startsWith('task:') ? asking.slice('task:'.length) : undefined;
+}
+
 export interface WorkResult {
   requestId: string;
   kind: WorkKind;

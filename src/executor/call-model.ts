@@ -1,5 +1,5 @@
 import type { ModelCallInput, ModelTurn } from '../../machines/agent-loop.js';
-import type { WorkRequest } from '../../machines/types.js';
+import { servedTask, type WorkRequest } from '../../machines/types.js';
 import { isToolsUnsupportedError } from '../llm/tool-support.js';
 import type { ChatMessage, LLM, LLMRequest, LLMResponse, ToolCall, ToolDefinition } from '../llm/types.js';
 import { getRun, runAgent, runTask, type RunAgent, type RunEnv } from '../runtime/run-env.js';
@@ -51,7 +51,7 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   const turn = react
     ? reactTurn(response, input.final, request.messages.length)
     : nativeTurn(response, input.final);
-  await notifyStep(env, agent, input.work.taskId, {
+  await notifyStep(env, agent, servedTask(input.work), {
     kind: 'answer',
     content: response.content,
     toolCalls: turn.toolCalls,
@@ -94,7 +94,7 @@ function requestFor(
 }
 
 function sourceOf(input: ModelCallInput, agent: RunAgent): ModelCallSource {
-  const { taskId } = input.work;
+  const taskId = servedTask(input.work);
   return { runId: input.runId, agentId: agent.id, ...(taskId ? { taskId } : {}) };
 }
 

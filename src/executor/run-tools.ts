@@ -1,4 +1,5 @@
 import type { Dispatch, ToolRound, ToolRunInput } from '../../machines/agent-job.machine.js';
+import { servedTask } from '../../machines/types.js';
 import { ExecutionTimeoutError } from '../errors.js';
 import type { ToolCall } from '../llm/types.js';
 import { getRun, runAgent, type RunAgent, type RunEnv } from '../runtime/run-env.js';
@@ -58,10 +59,10 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
     previous = plan.kind === 'answer' && !plan.repeated ? undefined : keys[i];
     return plan;
   });
+  const taskId = servedTask(input);
   for (const call of input.calls) {
-    if (env.observed)
-      env.emit({ type: 'tool.called', runId: env.runId, agentId: agent.id, taskId: input.taskId, call });
-    await notifyStep(env, agent, input.taskId, { kind: 'tool_call', call });
+    if (env.observed) env.emit({ type: 'tool.called', runId: env.runId, agentId: agent.id, taskId, call });
+    await notifyStep(env, agent, taskId, { kind: 'tool_call', call });
   }
   const outcomes = await Promise.all(
     plans.map((plan, i) => settle(env, agent, input, plan, input.calls[i], signal)),
@@ -195,7 +196,9 @@ async function settle(
     const describe = () =>
       `Agent '${agent.role}' exceeded its maxExecutionTime while running tool '${call.name}'`;
     result = await withDeadline(input.deadline, signal, describe, (s) =>
-      Promise.resolve(plan.tool.execute(plan.args, { signal: s, agent: agent.role, task: input.taskId })),
+      Promise.resolve(
+        plan.tool.execute(plan.args, { signal: s, agent: agent.role, task: servedTask(input) }),
+      ),
     );
     text = toolResultText(result);
   } catch (error) {
@@ -245,14 +248,14 @@ async function collect(
         type: 'tool.result',
         runId: env.runId,
         agentId: agent.id,
-        taskId: input.taskId,
+        taskId: servedTask(input),
         call,
         result: outcome.text,
         isError: outcome.isError,
         cached: outcome.cached,
       });
     }
-    await notifyStep(env, agent, input.taskId, {
+    await notifyStep(env, agent, servedTask(input), {
       kind: 'tool_result',
       call,
       result: outcome.text,

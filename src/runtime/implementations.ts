@@ -112,6 +112,19 @@ function announceDelegationReply(loop: LoopContext, event: AnyEventObject) {
     fromRole: env.agents.get(reply.from)?.role ?? '',
     reply: reply.answer,
   });
+  // The delegation was a tool call (tool.called announced it): its reply is that call's result.
+  if (call) {
+    env.emit({
+      type: 'tool.result',
+      runId: env.runId,
+      agentId: loop.agent.id,
+      taskId: loop.request.taskId,
+      call,
+      result: reply.answer,
+      isError: reply.failed === true,
+      cached: false,
+    });
+  }
 }
 
 const task = taskMachine.provide({

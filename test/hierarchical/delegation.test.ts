@@ -272,6 +272,77 @@ describe('the hierarchical process', () => {
     }
   });
 
+  it("ties a worker's delegated work to the asking task: events, steps and its tools' context name it", async () => {
+    const seenByTool: Array<string | undefined> = [];
+    const probe = tool({
+      name: 'lookup',
+      description: 'Look a fact up',
+      schema: z.object({ topic: z.string() }),
+      execute: ({ topic }, { task }) => (seenByTool.push(task), `fact about ${topic}`),
+    });
+    const steps: Array<string | undefined> = [];
+    const worker = new Agent({
+      id: 'researcher',
+      role: 'Researcher',
+      goal: 'Find facts',
+      backstory: 'Curious.',
+      tools: [probe],
+      stepCallback: (step) => void steps.push(step.taskId),
+      llm: new ScriptedLLM([{ toolCalls: [{ name: 'lookup', arguments: { topic: 'tea' } }] }, 'found']),
+    });
+    const crew = new Crew({
+      agents: [worker],
+      tasks: [new Task({ id: 'job', description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: new ScriptedLLM([{ toolCalls: [delegate('Researcher')] }, 'done']),
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+
+    const workerEvents = events.filter((e) => 'agentId' in e && e.agentId === 'researcher');
+    expect(workerEvents.length).toBeGreaterThan(4);
+    for (const e of workerEvents) expect((e as { taskId?: string }).taskId).toBe('job');
+    expect(seenByTool).toEqual(['job']);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(new Set(steps)).toEqual(new Set(['job']));
+  });
+
+  it("answers the manager's delegation tool call with tool.result, marked as an error when the work failed", async () => {
+    const ok = team([{ toolCalls: [delegate('Researcher')] }, 'done'], ['the facts']);
+    const failing = new Agent({
+      id: 'writer',
+      role: 'Senior Writer',
+      goal: 'Write',
+      backstory: 'b',
+      maxRetryLimit: 0,
+      llm: new ScriptedLLM([new Error('writer down')]),
+    });
+    const crew = new Crew({
+      agents: [ok.researcherAgent, failing],
+      tasks: [new Task({ id: 'job', description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: new ScriptedLLM([{ toolCalls: [delegate('Researcher'), ask('Senior Writer')] }, 'done']),
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject }),
+    );
+
+    const called = events.filter((e) => e.type === 'tool.called' && e.agentId !== 'researcher');
+    const results = events.filter((e) => e.type === 'tool.result' && e.agentId !== 'researcher');
+    expect(called.map((e) => e.type === 'tool.called' && e.call.name)).toEqual([
+      'delegate_work',
+      'ask_question',
+    ]);
+    const byCall = new Map(results.map((e) => [e.type === 'tool.result' && e.call.id, e]));
+    for (const c of called) expect(byCall.has(c.type === 'tool.called' && c.call.id)).toBe(true);
+    const [researched, asked] = called.map((c) => byCall.get(c.type === 'tool.called' && c.call.id));
+    expect(researched).toMatchObject({ result: 'the facts', isError: false, taskId: 'job' });
+    expect(asked).toMatchObject({ isError: true, result: expect.stringContaining('writer down') });
+  });
+
   it('names the worker in delegation.replied when its work failed', async () => {
     const worker = new Agent({
       id: 'researcher',
