@@ -142,6 +142,8 @@ function openingMessages(
         context: work.context,
         markdown: task.task.markdown,
         structured: work.structured,
+        // A ReAct agent's requests may not carry the schema as a response format: the prompt does.
+        ...(reactTools && task.task.outputSchema ? { schema: task.task.outputSchema } : {}),
       }
     : { description: work.request ?? '', expectedOutput: MANAGER_REQUEST_EXPECTATION, context: work.context };
   return [systemMessage(agent, reactTools), taskMessage(prompt)];

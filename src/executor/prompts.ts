@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ChatMessage, ToolDefinition } from '../llm/types.js';
 import { reactToolInstructions } from './react.js';
 
@@ -22,6 +23,11 @@ export interface PromptWork {
   context: string | null;
   markdown?: boolean;
   structured?: boolean;
+  /**
+   * The output schema, written into the prompt: for a ReAct agent, whose requests do not carry it as a
+   * response format while it may still act (crewAI writes the format into the prompt too).
+   */
+  schema?: z.ZodType;
 }
 
 /** The system message: who the agent is, and (for ReAct models) how to call tools in text. */
@@ -39,8 +45,22 @@ export function taskMessage(work: PromptWork): ChatMessage {
   ];
   if (work.markdown) parts.push(MARKDOWN_INSTRUCTION);
   if (work.structured) parts.push(STRUCTURED_INSTRUCTION);
+  if (work.structured && work.schema)
+    parts.push(`The JSON Schema your answer must match:\n${schemaText(work.schema)}`);
   if (work.context) parts.push(`\nThis is the context you're working with:\n${work.context}`);
   return { role: 'user', content: parts.join('\n') };
+}
+
+const schemaTexts = new WeakMap<z.ZodType, string>();
+
+function schemaText(schema: z.ZodType): string {
+  let text = schemaTexts.get(schema);
+  if (text === undefined) {
+    const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    text = JSON.stringify(json);
+    schemaTexts.set(schema, text);
+  }
+  return text;
 }
 
 // The messages the agent loop and the task add to a conversation (named by the charts in machines/).

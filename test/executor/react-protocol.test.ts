@@ -36,6 +36,24 @@ describe('the ReAct text protocol', () => {
       expect(system.content).toContain(label);
   });
 
+  it('writes the output schema into the task prompt, since an acting ReAct request carries no response format', async () => {
+    const search = recordingTool('search');
+    const { crew, llm } = soloCrew({
+      script: ['Final Answer: {"headline": "Tea", "score": 3}'],
+      llmOptions: REACT,
+      agent: { tools: [search.tool] },
+      task: { outputSchema: z.object({ headline: z.string(), score: z.number() }) },
+    });
+    const output = await crew.kickoff();
+
+    expect(llm.calls[0]).not.toHaveProperty('responseFormat');
+    const prompt = textOf(llm.calls[0].messages[1]);
+    expect(prompt).toContain('The JSON Schema your answer must match:');
+    expect(prompt).toContain('"headline":{"type":"string"}');
+    expect(prompt).toContain('"score":{"type":"number"}');
+    expect(output.json).toEqual({ headline: 'Tea', score: 3 });
+  });
+
   it('never sends a tools field to the model', async () => {
     const { crew, llm } = reactCrew([action('search', '{"q": "octopus"}'), 'Final Answer: done']);
     await crew.kickoff();
