@@ -60,7 +60,7 @@ export interface CrewOptions {
   name?: string;
   taskCallback?: (output: TaskOutput) => void | Promise<void>;
   stepCallback?: (step: AgentStep) => void | Promise<void>;
-  beforeKickoff?: Array<(inputs: Inputs) => Inputs | Promise<Inputs>>;
+  beforeKickoff?: Array<(inputs: Inputs) => Inputs | void | Promise<Inputs | void>>;
   afterKickoff?: AfterKickoffCallback[];
   humanInput?: HumanInputHandler;
   checkpoint?: CheckpointStore;
@@ -398,7 +398,8 @@ export class Crew {
     let current = checkInputs(inputs);
     for (const callback of this.#options.beforeKickoff ?? []) {
       const given = current;
-      current = checkInputs(await inCallback('beforeKickoff', () => callback(given)));
+      // A callback that returns nothing (it only looked, or changed the inputs in place) keeps them.
+      current = checkInputs((await inCallback('beforeKickoff', () => callback(given))) ?? given);
     }
     return current;
   }
@@ -418,7 +419,7 @@ export class Crew {
           'createActor() cannot await an async beforeKickoff callback: use kickoff()',
         );
       }
-      current = checkInputs(result);
+      current = checkInputs(result ?? current);
     }
     return current;
   }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toPromise } from 'xstate';
 import { Agent, Crew, InterpolationError, Task, type Inputs } from '../../src/index.js';
 import { replyingLLM, systemPrompt, taskPrompt } from '../helpers/crew-fixtures.js';
 
@@ -12,7 +13,10 @@ afterEach(async () => {
 
 function crewOf(
   texts: { role?: string; goal?: string; backstory?: string; description?: string; expectedOutput?: string },
-  options: { outputFile?: string; beforeKickoff?: Array<(inputs: Inputs) => Inputs | Promise<Inputs>> } = {},
+  options: {
+    outputFile?: string;
+    beforeKickoff?: Array<(inputs: Inputs) => Inputs | void | Promise<Inputs | void>>;
+  } = {},
 ) {
   const llm = replyingLLM(() => 'answer');
   const agent = new Agent({
@@ -158,6 +162,25 @@ describe('kickoff inputs', () => {
 
     expect(received).toEqual([{}, { topic: 'bees' }]);
     expect(taskPrompt(llm.calls[0])).toContain('Research bees for kids');
+  });
+
+  it('keep the inputs when a beforeKickoff callback returns nothing (it only looked, or changed them in place)', async () => {
+    const { crew, llm } = crewOf(
+      { description: 'Research {topic} for {audience}' },
+      {
+        beforeKickoff: [
+          (inputs) => {
+            inputs.audience = 'kids';
+          },
+        ],
+      },
+    );
+    await crew.kickoff({ topic: 'bees' });
+    expect(taskPrompt(llm.calls[0])).toContain('Research bees for kids');
+    const actor = crew.createActor({ topic: 'ants' });
+    actor.start();
+    await toPromise(actor);
+    expect(taskPrompt(llm.calls[1])).toContain('Research ants for kids');
   });
 
   it('never change the agent and task objects, so another kickoff with other inputs works', async () => {
