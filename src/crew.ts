@@ -333,9 +333,14 @@ export class Crew {
         `Task '${taskId}' is not in this crew's tasks (replay takes a task id: ${shown})`,
       );
     }
+    // Only the earlier tasks must match the run: the replayed one and the later ones may have been
+    // edited since (that is why one replays). Without a run id: this crew's newest run, else the newest
+    // run whose earlier tasks match.
+    const owner = this.#owner();
+    const earlier = { ...owner, replayFrom: index };
     const checkpoint = options.runId
-      ? await loadCheckpoint(store, options.runId, this.#owner())
-      : (await latestRunOf(store, this.#owner()))?.checkpoint;
+      ? await loadCheckpoint(store, options.runId, earlier)
+      : ((await latestRunOf(store, owner)) ?? (await latestRunOf(store, earlier)))?.checkpoint;
     if (!checkpoint)
       throw new StatecrewError(
         'unknown_run',

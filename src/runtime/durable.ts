@@ -21,6 +21,11 @@ export interface CheckpointOwner {
   process: string;
   tasks: Task[];
   agentIds: string[];
+  /**
+   * For a replay from task `replayFrom`: only the tasks before it must match (their outputs are reused;
+   * that task and the later ones run anew from the crew as it is now, with new agent actors).
+   */
+  replayFrom?: number;
 }
 
 /** Loads a run's checkpoint and refuses one that does not belong to this crew. */
@@ -43,16 +48,19 @@ export async function loadCheckpoint(
       `Run '${runId}' was a ${checkpoint.process} crew; this crew is ${crew.process}`,
     );
   }
-  const ids = crew.tasks.map((t) => t.id);
-  const tasks = differences('tasks', checkpoint.taskIds, ids);
-  if (tasks.length > 0 || ids.join('\n') !== checkpoint.taskIds.join('\n')) {
+  const upTo = crew.replayFrom;
+  const ids = crew.tasks.slice(0, upTo).map((t) => t.id);
+  const saved = checkpoint.taskIds.slice(0, upTo);
+  const tasks = differences('tasks', saved, ids);
+  if (tasks.length > 0 || ids.join('\n') !== saved.join('\n')) {
     const detail = tasks.length ? tasks : ['the tasks are in another order'];
+    const scope = upTo === undefined ? '' : ' before the replayed task';
     throw new StatecrewError(
       'checkpoint_mismatch',
-      `The checkpoint of run '${runId}' does not match this crew: ${detail.join('; ')}`,
+      `The checkpoint of run '${runId}' does not match this crew${scope}: ${detail.join('; ')}`,
     );
   }
-  checkAgents(checkpoint, crew.agentIds);
+  if (upTo === undefined) checkAgents(checkpoint, crew.agentIds);
   return upgradeCheckpoint(checkpoint);
 }
 

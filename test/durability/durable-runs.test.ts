@@ -122,9 +122,60 @@ describe('crew.replay', () => {
     expect(crew.tasks.map((t) => t.output?.raw)).toEqual(['facts', 'analysis', 'report 2']);
   });
 
+  it('replays from a task edited since the run: only the tasks before it must match', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'first' },
+    );
+    // The last task's prompt was fixed (a new description, so a new id) and a task added after it.
+    const llm = new ScriptedLLM(['better report', 'summary', 'again', 'summary']);
+    const agent = new Agent({
+      id: 'analyst',
+      role: 'Analyst',
+      goal: 'Analyse {topic}',
+      backstory: 'Sharp.',
+      llm,
+    });
+    const tasks = [
+      new Task({ id: 'gather', description: 'Gather facts on {topic}', expectedOutput: 'facts', agent }),
+      new Task({ id: 'analyse', description: 'Analyse the facts', expectedOutput: 'analysis', agent }),
+      new Task({ description: 'Report on {topic} in depth', expectedOutput: 'report', agent }),
+      new Task({ id: 'sum', description: 'Sum it up', expectedOutput: 'summary', agent }),
+    ];
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store });
+
+    const output = await crew.replay(tasks[2].id);
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'better report', 'summary']);
+    expect((await crew.replay(tasks[2].id, { runId: 'first' })).raw).toBe('summary');
+    // An edited earlier task still refuses the run: its output would not be the one asked for.
+    const edited = new Crew({
+      agents: [agent],
+      tasks: [
+        new Task({ description: 'Gather other facts', expectedOutput: 'facts', agent }),
+        ...tasks.slice(1),
+      ],
+      checkpoint: store,
+    });
+    await expect(edited.replay('analyse', { runId: 'first' })).rejects.toMatchObject({
+      code: 'checkpoint_mismatch',
+      message: expect.stringContaining('before the replayed task'),
+    });
+  });
+
   it('says so when the store holds no run of this crew', async () => {
     const store = new FileCheckpointStore(dir);
-    await threeTaskCrew(['f', 'a', 'r', 'e'], store, true).crew.kickoff({ topic: 'x' }, { runId: 'theirs' });
+    const other = new Agent({
+      id: 'analyst',
+      role: 'Analyst',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(['x']),
+    });
+    const theirs = [
+      new Task({ id: 'elsewhere', description: 'Other work', expectedOutput: 'x', agent: other }),
+    ];
+    await new Crew({ agents: [other], tasks: theirs, checkpoint: store }).kickoff({}, { runId: 'theirs' });
     const { crew, llm } = threeTaskCrew([], store);
     await expect(crew.replay('report')).rejects.toMatchObject({
       code: 'unknown_run',
