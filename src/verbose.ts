@@ -19,7 +19,12 @@ export function consoleProgress(
   scope: VerboseScope,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): ((event: CrewEvent) => void) | undefined {
+  // A delegation's reply is printed with it; the tool.result of the same call would repeat it.
+  const replied = new Set<string>();
   const print = (event: CrewEvent) => {
+    if (event.type === 'delegation.replied')
+      replied.add(event.requestId.slice(event.requestId.lastIndexOf('/') + 1));
+    if (event.type === 'tool.result' && replied.delete(event.call.id)) return;
     const line = describe(event);
     if (line) write(line);
   };
@@ -51,7 +56,7 @@ function describe(event: CrewEvent): string | undefined {
     case 'delegation.sent':
       return `    → ${event.kind} to ${event.to}: ${event.request}`;
     case 'delegation.replied':
-      return `    ← ${event.from} answered`;
+      return `    ← ${event.from} answered: ${oneLine(event.reply, MAX_TEXT)}`;
     case 'guardrail.failed':
       return event.exhausted
         ? `    ✗ guardrail failed, no retries left (${event.maxRetries}): ${event.error}`

@@ -80,7 +80,7 @@ describe('Agent verbose', () => {
       '    ↳ lookup: facts about tides',
       expect.stringMatching(/^ {4}⚙ delegate_work\(.*Check the facts/),
       '    → delegate_work to writer: Check the facts',
-      '    ← writer answered',
+      '    ← writer answered: WRITER-CHECKED',
       '    💬 researcher: Tides come twice a day.',
     ]);
   });
