@@ -24,8 +24,9 @@ export type Command =
   | { name: 'version' }
   | ({ name: 'run'; inputs: Inputs; runId?: string } & RunArgs)
   | ({ name: 'visualize'; format: DiagramFormat } & ModuleArgs)
-  | ({ name: 'resume'; runId: string; checkpointDir: string } & RunArgs)
-  | ({ name: 'replay'; taskId: string; runId?: string; inputs?: Inputs; checkpointDir: string } & RunArgs);
+  // Without --checkpoint-dir, resume and replay read the crew's own store (checked once it is loaded).
+  | ({ name: 'resume'; runId: string } & RunArgs)
+  | ({ name: 'replay'; taskId: string; runId?: string; inputs?: Inputs } & RunArgs);
 
 type CommandName = 'run' | 'visualize' | 'resume' | 'replay';
 /** The names of the positional arguments, as usage errors show them (`<runId>`). */
@@ -78,15 +79,11 @@ export function parseCommand(argv: string[]): Command {
   const inputs = typeof values.inputs === 'string' ? parseInputs(values.inputs) : undefined;
   if (first === 'run') return { name: first, ...runArgs, inputs: inputs ?? {}, ...(runId ? { runId } : {}) };
 
-  if (checkpointDir === undefined) {
-    throw usageError(`${first} needs --checkpoint-dir DIR: the directory the run was checkpointed in`);
-  }
-  if (first === 'resume') return { name: first, ...runArgs, runId: args.runId, checkpointDir };
+  if (first === 'resume') return { name: first, ...runArgs, runId: args.runId };
   return {
     name: first,
     ...runArgs,
     taskId: args.taskId,
-    checkpointDir,
     ...(runId ? { runId } : {}),
     ...(inputs ? { inputs } : {}),
   };

@@ -1,11 +1,12 @@
 import type { InspectionEvent } from 'xstate';
-import { FileCheckpointStore } from '../checkpoint/file-store.js';
+import type { CheckpointStore } from '../checkpoint/types.js';
 import type { Crew, KickoffOptions } from '../crew.js';
 import { createCrewInspector, type CrewInspector } from '../inspect/crew-inspector.js';
 import type { CrewOutput } from '../outputs.js';
 import type { RunArgs } from './args.js';
+import { resumeHint, storeLocation, whereLooked, withCheckpointDir } from './checkpoints.js';
 import { describeError, envRedactor } from './errors.js';
-import { taskProgress } from './progress.js';
+import { taskProgress, type TaskProgress } from './progress.js';
 
 /** What the command passes to `kickoff`, `resume` or `replay`. */
 export type Launch = (crew: Crew, options: Pick<KickoffOptions, 'inspect' | 'signal'>) => Promise<CrewOutput>;
@@ -14,20 +15,24 @@ const INTERRUPTED = 130;
 
 /**
  * Runs one kickoff, resume or replay the way every run command does: progress on stderr (one line
- * per task, or everything `verbose` shows), the final output on stdout, the run id on stderr (also
- * when the run fails, so it can be resumed), Ctrl-C aborts the run. Resolves with the exit code.
+ * per task, or everything `verbose` shows), the final output on stdout, the run id on stderr (when a
+ * checkpointed run starts, and when it ends, also when it fails, with how to resume it), Ctrl-C aborts
+ * the run. Checkpoints go to `--checkpoint-dir`, else to the crew's own store. Resolves with the exit code.
  */
 export async function execute(loaded: Crew, args: RunArgs, launch: Launch): Promise<number> {
   const stderr = (line: string) => process.stderr.write(`${line}\n`);
   const crew = derive(loaded, args);
+  const store = crew.checkpoint;
   if (!args.verbose)
     stderr(
       `▶ crew '${crew.name}' (${crew.process}, ${crew.tasks.length} task${crew.tasks.length === 1 ? '' : 's'})`,
     );
   const progress = taskProgress(crew, args.verbose ? undefined : stderr);
   const inspector = args.inspect ? startInspector(args.inspect, stderr) : undefined;
+  const announce = store ? runIdAnnouncer(progress, store, stderr) : undefined;
   const inspect = (event: InspectionEvent) => {
     progress.inspect(event);
+    announce?.();
     inspector?.inspect.next?.(event);
   };
   const controller = new AbortController();
@@ -42,15 +47,10 @@ export async function execute(loaded: Crew, args: RunArgs, launch: Launch): Prom
     stderr(`run id: ${progress.runId() ?? 'unknown'}`);
     return 0;
   } catch (error) {
-    stderr(`statecrew: run failed: ${envRedactor().text(describeError(error))}`);
+    stderr(`statecrew: run failed: ${envRedactor().text(failureMessage(error, store))}`);
     const runId = progress.runId();
     if (runId) stderr(`run id: ${runId}`);
-    if (runId && args.checkpointDir) {
-      const exported = args.exportName ? ` --export ${args.exportName}` : '';
-      stderr(
-        `resume with: statecrew resume ${runId} ${args.module}${exported} --checkpoint-dir ${args.checkpointDir}`,
-      );
-    }
+    if (runId && store) stderr(envRedactor().text(await resumeHint(store, runId, args)));
     return controller.signal.aborted ? INTERRUPTED : 1;
   } finally {
     process.removeListener('SIGINT', interrupt);
@@ -59,11 +59,29 @@ export async function execute(loaded: Crew, args: RunArgs, launch: Launch): Prom
 }
 
 function derive(crew: Crew, args: RunArgs): Crew {
-  if (!args.checkpointDir && !args.verbose) return crew;
-  return crew.with({
-    ...(args.checkpointDir ? { checkpoint: new FileCheckpointStore(args.checkpointDir) } : {}),
-    ...(args.verbose ? { verbose: true } : {}),
-  });
+  const stored = withCheckpointDir(crew, args);
+  return args.verbose ? stored.with({ verbose: true }) : stored;
+}
+
+/**
+ * Prints the run id (and where its checkpoints go) as soon as the run has one, not only when it ends:
+ * a run killed outright (kill -9) can then be resumed all the same.
+ */
+function runIdAnnouncer(progress: TaskProgress, store: CheckpointStore, stderr: (line: string) => void) {
+  let announced = false;
+  return () => {
+    const runId = progress.runId();
+    if (announced || runId === undefined) return;
+    announced = true;
+    stderr(`run id: ${runId} (checkpoints in ${storeLocation(store)})`);
+  };
+}
+
+/** The run's error; a checkpoint not found says where it was looked for. */
+function failureMessage(error: unknown, store: CheckpointStore | undefined): string {
+  const message = describeError(error);
+  const notFound = (error as { code?: unknown } | null | undefined)?.code === 'unknown_run';
+  return store && notFound ? `${message} ${whereLooked(store)}` : message;
 }
 
 function startInspector(url: string, stderr: (line: string) => void): CrewInspector {

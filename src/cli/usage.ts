@@ -14,7 +14,8 @@ Options:
   --inspect URL                Send the run to a Stately inspector at a ws:// or wss:// URL
                                (run, resume, replay)
   --checkpoint-dir DIR         Checkpoint after every task in DIR (run); read checkpoints from
-                               DIR (resume, replay: required)
+                               DIR (resume, replay). Default: the crew's own checkpoint store;
+                               resume and replay need one or the other
   --run-id ID                  run: the new run's id; replay: the run to replay (default: latest)
   --verbose                    Show every step (tools, delegation, guardrails), not one line per task
   --format mermaid|dot|json    Diagram format for visualize (default: mermaid)

@@ -72,32 +72,33 @@ function askOnce(taskName: string, output: TaskOutput, round: number, signal: Ab
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   process.stderr.write(reviewPrompt(taskName, output, round));
   return new Promise<string>((resolve, reject) => {
-    let answered = false;
-    const finish = () => {
-      answered = true;
-      signal.removeEventListener('abort', onAbort);
+    let open = true;
+    const closePrompt = () => {
+      if (!open) return;
+      open = false;
       rl.close();
     };
-    const onAbort = () => {
-      finish();
-      reject(signal.reason);
+    const settle = (settleWith: () => void) => {
+      signal.removeEventListener('abort', onAbort);
+      closePrompt();
+      settleWith();
     };
+    const onAbort = () => settle(() => reject(signal.reason));
     signal.addEventListener('abort', onAbort, { once: true });
-    // The terminal is in raw mode while readline reads: Ctrl+C reaches us, not the process. Pass it on.
+    // The terminal is in raw mode while readline reads: Ctrl+C reaches us, not the process. Pass it on
+    // and let the process decide: the CLI aborts the run, which stops this actor (onAbort) and keeps the
+    // checkpoint taken when the task began to wait. Rejecting here would fail the task instead, and the
+    // run with it, before the interrupt arrived. Until the run stops, the task waits for a
+    // `human.feedback` event, as it does without a terminal.
     rl.on('SIGINT', () => {
-      finish();
-      reject(new Error(`Interrupted while waiting for feedback on task '${taskName}'`));
+      closePrompt();
       process.kill(process.pid, 'SIGINT');
     });
     // Ctrl+D (end of input) gives no answer: the task fails rather than being approved by accident.
     rl.on('close', () => {
-      if (answered) return;
-      finish();
-      reject(new Error(`The terminal closed before feedback was given on task '${taskName}'`));
+      if (!open) return;
+      settle(() => reject(new Error(`The terminal closed before feedback was given on task '${taskName}'`)));
     });
-    rl.question('Feedback> ', (feedback) => {
-      finish();
-      resolve(feedback);
-    });
+    rl.question('Feedback> ', (feedback) => settle(() => resolve(feedback)));
   });
 }

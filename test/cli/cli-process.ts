@@ -25,6 +25,8 @@ export function cli(
     timeoutMs?: number;
     /** Sends SIGINT once stderr contains this text (Ctrl-C in a terminal). */
     interruptOn?: string;
+    /** The signal `interruptOn` sends instead of SIGINT (SIGKILL: `kill -9`). */
+    interruptWith?: NodeJS.Signals;
   } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [bin, ...args], {
@@ -40,7 +42,7 @@ export function cli(
     stderr += chunk.toString();
     if (options.interruptOn && !interrupted && stderr.includes(options.interruptOn)) {
       interrupted = true;
-      child.kill('SIGINT');
+      child.kill(options.interruptWith ?? 'SIGINT');
     }
   });
   return new Promise<CliResult>((resolve, reject) => {

@@ -64,12 +64,13 @@ describe('statecrew run', () => {
   it('says how to resume a failed run, with the same --export', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'statecrew-cli-'));
     try {
-      const args = ['run', fixture, '--export', 'failingCrew', '--checkpoint-dir', dir];
-      const { code, stderr } = await cli(args, { env: { STATECREW_TEST_API_KEY: 'sk-test-x' } });
+      // The first task is done (and checkpointed), the second one fails.
+      const args = ['run', fixture, '--export', 'crew', '--checkpoint-dir', dir];
+      const { code, stderr } = await cli(args, { env: { STATECREW_TEST_WRITER_DOWN: '1' } });
       expect(code).toBe(1);
       const runId = RUN_ID.exec(stderr)![1];
       expect(stderr).toContain(
-        `resume with: statecrew resume ${runId} ${fixture} --export failingCrew --checkpoint-dir ${dir}`,
+        `resume with: statecrew resume ${runId} ${fixture} --export crew --checkpoint-dir ${dir}`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

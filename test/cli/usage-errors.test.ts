@@ -36,7 +36,7 @@ describe.concurrent('bad usage exits 2 with a message on stderr', () => {
     [
       'a missing export',
       ['run', fixture, '--export', 'nope'],
-      /has no export 'nope' \(its exports: asyncCrew, crew, deadCrew, default, failingCrew, makeCrew, notACrew, stuckCrew\)/,
+      /has no export 'nope' \(its exports: asyncCrew, crew, customStoreCrew, deadCrew, default, failingCrew, makeCrew, notACrew, reviewedCrew, storedCrew, stuckCrew\)/,
     ],
     [
       'an export that is not a Crew',
@@ -63,8 +63,16 @@ describe.concurrent('bad usage exits 2 with a message on stderr', () => {
       ['visualize', fixture, '--format', 'svg'],
       /unknown --format 'svg' \(expected mermaid, dot, json\)/,
     ],
-    ['resume without --checkpoint-dir', ['resume', 'r1', fixture], /resume needs --checkpoint-dir DIR/],
-    ['replay without --checkpoint-dir', ['replay', 'write', fixture], /replay needs --checkpoint-dir DIR/],
+    [
+      'resume without --checkpoint-dir, of a crew without a checkpoint store',
+      ['resume', 'r1', fixture],
+      /resume needs a checkpoint store: crew 'cli-test' has none of its own .*--checkpoint-dir DIR/,
+    ],
+    [
+      'replay without --checkpoint-dir, of a crew without a checkpoint store',
+      ['replay', 'write', fixture],
+      /replay needs a checkpoint store: crew 'cli-test' has none of its own .*--checkpoint-dir DIR/,
+    ],
     ['an unknown option', ['run', fixture, '--colour'], /run: Unknown option '--colour'/],
     [
       'an option of another command',
