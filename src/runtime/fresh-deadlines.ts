@@ -1,7 +1,5 @@
-import type { Snapshot } from 'xstate';
-
-/** The parts of a persisted actor snapshot this walk reads (machine snapshots and invoked promises). */
-interface PersistedActor {
+/** The parts of a persisted actor snapshot the restore walks read (machine snapshots and invoked promises). */
+export interface PersistedActor {
   status?: string;
   context?: Record<string, unknown>;
   input?: Record<string, unknown>;
@@ -15,20 +13,14 @@ interface LoopLike {
 }
 
 /**
- * A checkpoint's snapshot with every agent loop that was at work given a fresh `maxExecutionTime` from
- * `now`. Deadlines are absolute (so a loop keeps its own across a restore), but a restored loop runs its
- * step again — the model call or tools the crash cut short — and the time the process was down is not
- * the agent's: without this, a run down for longer than `maxExecutionTime` could never be resumed. The
- * invoked actors of the loop (model call, tools, deadline timer) get the new deadline in their input.
- * The snapshot given is not changed.
+ * Gives every agent loop that was at work in a checkpoint's snapshot a fresh `maxExecutionTime` from
+ * `now`, in place (on a copy the caller owns). Deadlines are absolute (so a loop keeps its own across a
+ * restore), but a restored loop runs its step again — the model call or tools the crash cut short — and
+ * the time the process was down is not the agent's: without this, a run down for longer than
+ * `maxExecutionTime` could never be resumed. The invoked actors of the loop (model call, tools, deadline
+ * timer) get the new deadline in their input.
  */
-export function withFreshDeadlines<T extends Snapshot<unknown>>(snapshot: T, now: number): T {
-  const copy = structuredClone(snapshot) as unknown as PersistedActor;
-  refresh(copy, now);
-  return copy as unknown as T;
-}
-
-function refresh(actor: PersistedActor, now: number): void {
+export function refreshDeadlines(actor: PersistedActor, now: number): void {
   if (actor.status === 'active') {
     const loop = loopOf(actor);
     const budget = loop?.agent?.maxExecutionTime;
@@ -40,7 +32,8 @@ function refresh(actor: PersistedActor, now: number): void {
       }
     }
   }
-  for (const { snapshot } of Object.values(actor.children ?? {})) if (snapshot) refresh(snapshot, now);
+  for (const { snapshot } of Object.values(actor.children ?? {}))
+    if (snapshot) refreshDeadlines(snapshot, now);
 }
 
 function loopOf(actor: PersistedActor): LoopLike | undefined {

@@ -260,6 +260,45 @@ describe('crew.resume', () => {
     }
   });
 
+  it('runs the work not done yet to the crew as it is now: a guardrail and a callback added since apply', async () => {
+    const store = new FileCheckpointStore(dir);
+    const seen: AbortSignal[] = [];
+    const stalled = (request: LLMRequest) => {
+      seen.push(request.signal!);
+      return new Promise<string>(() => {});
+    };
+    const controller = new AbortController();
+    const first = threeTaskCrew(['facts', stalled], store);
+    const running = first.crew.kickoff({ topic: 'tides' }, { runId: 'edited', signal: controller.signal });
+    await expect.poll(() => seen.length).toBe(1);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+
+    // The report task (not started when the run stopped) got a guardrail and a callback since.
+    const second = threeTaskCrew(['analysis', 'short', 'a longer report'], store);
+    const report = second.crew.tasks[2];
+    const called: string[] = [];
+    const edited = new Crew({
+      agents: second.crew.agents,
+      tasks: [
+        ...second.crew.tasks.slice(0, 2),
+        new Task({
+          id: report.id,
+          description: report.description,
+          expectedOutput: report.expectedOutput,
+          agent: report.agent,
+          guardrail: (o) => (o.raw.length > 5 ? [true, o.raw] : [false, 'too short']),
+          callback: (o) => void called.push(o.raw),
+        }),
+      ],
+      checkpoint: store,
+    });
+    const output = await edited.resume('edited');
+    expect(output.raw).toBe('a longer report');
+    expect(second.llm.calls).toHaveLength(3);
+    expect(called).toEqual(['a longer report']);
+  });
+
   it('refuses a run id its checkpoints cannot be saved under before the run, not after it', async () => {
     const { crew, llm } = threeTaskCrew(['facts', 'analysis', 'report'], new FileCheckpointStore(dir));
     await expect(crew.kickoff({ topic: 'tides' }, { runId: 'bad/id' })).rejects.toMatchObject({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from 'xstate';
-import { withFreshDeadlines } from '../../src/runtime/fresh-deadlines.js';
+import { refreshDeadlines, type PersistedActor } from '../../src/runtime/fresh-deadlines.js';
 
 const agent = { id: 'w', maxExecutionTime: 1_000 };
 
@@ -37,14 +37,16 @@ const persisted = {
   },
 } as unknown as Snapshot<unknown>;
 
-describe('withFreshDeadlines', () => {
+describe('refreshDeadlines', () => {
   // Read back as plain JSON: the walk only changes numbers in place.
   type Node = {
     context: Record<string, unknown>;
     input?: { deadline: number | null };
     children: Record<string, { snapshot: Node }>;
   };
-  const fresh = withFreshDeadlines(persisted, 100_000) as unknown as Node;
+  const copy = structuredClone(persisted) as unknown as PersistedActor;
+  refreshDeadlines(copy, 100_000);
+  const fresh = copy as unknown as Node;
   const child = (id: string) => fresh.children[id].snapshot;
   const loopOf = (node: Node) => node.context.loop as { deadline: number | null };
 
@@ -59,8 +61,7 @@ describe('withFreshDeadlines', () => {
     expect(job.children.timer.snapshot.input?.deadline).toBe(101_000);
   });
 
-  it('leaves a loop without maxExecutionTime, and the snapshot it was given, as they were', () => {
+  it('leaves a loop without maxExecutionTime as it was', () => {
     expect(loopOf(child('task:b')).deadline).toBeNull();
-    expect(loopOf((persisted as unknown as Node).children['task:a'].snapshot).deadline).toBe(5_000);
   });
 });
