@@ -356,6 +356,7 @@ export class Crew {
 
   async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
     this.#checkRunId(options.runId);
+    await this.#checkRunIdFree(options.runId);
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
     const prepared = await this.#beforeKickoff(inputs);
@@ -457,6 +458,16 @@ export class Crew {
   /** A run id its checkpoints could not be saved under is refused before the run, not at its first save. */
   #checkRunId(runId: string | undefined): void {
     if (runId !== undefined && this.checkpoint) assertValidRunId(runId);
+  }
+
+  /** A new run never overwrites another run's checkpoint (of this crew or another one in the same store). */
+  async #checkRunIdFree(runId: string | undefined): Promise<void> {
+    if (runId === undefined || !this.checkpoint) return;
+    if ((await this.checkpoint.load(runId)) === undefined) return;
+    throw new StatecrewError(
+      'run_id_in_use',
+      `The checkpoint store already holds run '${runId}': resume it, delete it, or start the run under another id`,
+    );
   }
 
   #checkHumanInput(tasks: readonly Task[] = this.tasks): void {

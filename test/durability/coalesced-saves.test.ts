@@ -241,9 +241,13 @@ describe('a store that cannot write', () => {
     await writeFile(join(dir, 'not-a-dir'), 'x');
     const runs = join(dir, 'not-a-dir', 'runs');
     const { crew, llm } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', '2'], new FileCheckpointStore(runs));
-    const error = await crew.kickoff({}, { runId: 'unwritable' }).catch((e: unknown) => e);
+    const error = await crew.kickoff({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatecrewError);
     expect(error).toMatchObject({ code: 'checkpoint_io', message: expect.stringContaining(runs) });
+    expect(llm.calls).toHaveLength(2);
+    // Given a run id, the kickoff first makes sure no run has it: a store it cannot read fails it at once.
+    const early = await crew.kickoff({}, { runId: 'unwritable' }).catch((e: unknown) => e);
+    expect(early).toMatchObject({ code: 'checkpoint_io' });
     expect(llm.calls).toHaveLength(2);
   });
 

@@ -299,6 +299,21 @@ describe('crew.resume', () => {
     expect(called).toEqual(['a longer report']);
   });
 
+  it("refuses a run id the store already holds, so a new run never overwrites another run's checkpoint", async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'taken' },
+    );
+    const { crew, llm } = threeTaskCrew(['other'], store);
+    await expect(crew.kickoff({ topic: 'waves' }, { runId: 'taken' })).rejects.toMatchObject({
+      code: 'run_id_in_use',
+      message: expect.stringContaining("already holds run 'taken'"),
+    });
+    expect(llm.calls).toHaveLength(0);
+    expect((await store.load('taken'))?.inputs).toEqual({ topic: 'tides' });
+  });
+
   it('refuses a run id its checkpoints cannot be saved under before the run, not after it', async () => {
     const { crew, llm } = threeTaskCrew(['facts', 'analysis', 'report'], new FileCheckpointStore(dir));
     await expect(crew.kickoff({ topic: 'tides' }, { runId: 'bad/id' })).rejects.toMatchObject({
