@@ -179,7 +179,10 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         const { output } = event as unknown as Done<TaskOutcome>;
         return { outcomes: withOutcome(context, output), index: context.index + 1, pendingAsync: [] };
       }),
-      joinAsync: assign({ pendingAsync: () => [] }),
+      // Joining nothing (the common case) changes nothing: no assign, so no copy of the snapshot.
+      joinAsync: enqueueActions(({ context, enqueue }) => {
+        if (context.pendingAsync.length > 0) enqueue.assign({ pendingAsync: [] });
+      }),
       recordOutcome: assign(({ context, event }) => {
         const { output, actorId } = event as unknown as Done<TaskOutcome>;
         if (!isTaskActor(actorId) || !output) return {};
