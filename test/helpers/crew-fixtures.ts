@@ -52,9 +52,14 @@ export async function flush(turns = 5): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Waits (turn by turn, never by timers) until `condition` holds; fails after `turns` turns. */
-export async function until(condition: () => boolean, turns = 200): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Waits (turn by turn, never by timers) until `condition` holds; fails after `turns` turns and at least
+ * `minMs` ms (file I/O, such as a checkpoint store's read, may take many turns on a loaded machine).
+ */
+export async function until(condition: () => boolean, turns = 200, minMs = 2000): Promise<void> {
+  const started = Date.now();
+  // The turn cap keeps a test whose clock is faked (it never advances) from looping for ever.
+  for (let i = 0; i < turns || (Date.now() - started < minMs && i < 100_000); i++) {
     if (condition()) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -135,11 +135,4 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject, but it resolved');
 }
 
-/** Yields to the event loop until `condition` holds (a bounded number of macrotask turns, no timers). */
-export async function until(condition: () => boolean, turns = 200): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  throw new Error('condition never held');
-}
+export { until } from './crew-fixtures.js';
