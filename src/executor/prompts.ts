@@ -37,11 +37,14 @@ export function systemMessage(agent: PromptAgent, reactTools: ToolDefinition[] |
   return { role: 'system', content: persona + tools };
 }
 
+/** How the task message begins its two first parts (model-based tests recognise a task's prompt by them). */
+export const TASK_LABEL = 'Current Task: ';
+export const EXPECTED_LABEL = '\n\nThis is the expected criteria for your final answer: ';
+
 /** The user message: the task, what a good answer looks like, and the context it builds on. */
 export function taskMessage(work: PromptWork): ChatMessage {
   const parts = [
-    `Current Task: ${work.description}`,
-    `\nThis is the expected criteria for your final answer: ${work.expectedOutput}\nyou MUST return the actual complete content as the final answer, not a summary.`,
+    `${TASK_LABEL}${work.description}${EXPECTED_LABEL}${work.expectedOutput}\nyou MUST return the actual complete content as the final answer, not a summary.`,
   ];
   if (work.markdown) parts.push(MARKDOWN_INSTRUCTION);
   if (work.structured) parts.push(STRUCTURED_INSTRUCTION);

@@ -189,6 +189,21 @@ describe('crewTestPaths', () => {
     }
   });
 
+  it("tells tasks with short descriptions apart, though one's answer shows in another's context", async () => {
+    const agent = new Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const short = new Crew({
+      agents: [agent],
+      tasks: [
+        new Task({ id: 'x', description: 'x', expectedOutput: 'e', agent, asyncExecution: true }),
+        new Task({ id: 'y', description: 'y', expectedOutput: 'e', agent, asyncExecution: true }),
+        new Task({ id: 'z', description: 'z', expectedOutput: 'e', agent, humanInput: true }),
+      ],
+    });
+    const paths = crewTestPaths(short);
+    expect(paths.length).toBeGreaterThan(1);
+    for (const path of paths) await path.run();
+  });
+
   it('needs an answer that parses for a task with an output schema', async () => {
     const agent = new Agent({ id: 'x', role: 'Extractor', goal: 'Extract', backstory: 'Exact.' });
     const extract = new Task({

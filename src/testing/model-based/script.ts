@@ -1,5 +1,6 @@
 import type { Guardrail, GuardrailResult } from '../../guardrail.js';
 import type { HumanInputHandler } from '../../human-input.js';
+import { EXPECTED_LABEL, TASK_LABEL } from '../../executor/prompts.js';
 import { PLACEHOLDER_PATTERN } from '../../interpolation.js';
 import type { LLM, LLMRequest, LLMResponse } from '../../llm/types.js';
 import type { Task } from '../../task.js';
@@ -121,12 +122,17 @@ export class PathScript {
   }
 }
 
-/** Recognises a task's prompt by its description and expected output, placeholders matching anything. */
+/**
+ * Recognises a task's prompt by how it begins: the task's description, then its expected output
+ * (placeholders matching anything). Anchored, so another task's text in the context (a previous answer
+ * that repeats a short description) is never taken for this task's.
+ */
 function matcherOf(task: Task): { pattern: RegExp; weight: number } {
   const parts = [task.description, task.expectedOutput].map((text) =>
     text.split(new RegExp(PLACEHOLDER_PATTERN.source)).filter((_, i) => i % 2 === 0),
   );
-  const source = parts.map((fragments) => fragments.map(escape).join('[\\s\\S]*?')).join('[\\s\\S]*?');
+  const [description, expected] = parts.map((fragments) => fragments.map(escape).join('[\\s\\S]*?'));
+  const source = `^${escape(TASK_LABEL)}${description}${escape(EXPECTED_LABEL)}${expected}\\n`;
   return { pattern: new RegExp(source), weight: parts.flat().join('').length };
 }
 
