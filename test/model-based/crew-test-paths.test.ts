@@ -239,6 +239,27 @@ describe('crewTestModel', () => {
     expect(new Set(ends.map((p) => p.state.value))).toEqual(new Set(['completed', 'failed']));
   });
 
+  it('lists every combination with the simple strategy: 3 reviewed tasks with 2 retries each have 1,093', () => {
+    const agent = new Agent({ id: 'a', role: 'R', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const tasks = [0, 1, 2].map(
+      (i) =>
+        new Task({
+          id: `t${i}`,
+          description: `Do step ${i}`,
+          expectedOutput: `Result ${i}`,
+          agent,
+          guardrail: () => ({ ok: true }),
+          guardrailMaxRetries: 2,
+          humanInput: true,
+        }),
+    );
+    const paths = crewTestPaths(new Crew({ agents: [agent], tasks }), { strategy: 'simple' });
+    // Per task: up to 2 retries then pass, or a spent budget (4 ways); review approve or revise once (whose
+    // revision is judged again): 121 paths for two tasks, 1,093 for three.
+    expect(paths).toHaveLength(1093);
+    expect(new Set(paths.map((p) => p.description)).size).toBe(1093);
+  });
+
   it('rejects a bad revision bound and stops a traversal that grows too large', () => {
     expect(() => crewTestModel(crew, { maxRevisions: -1 })).toThrow(RangeError);
     expect(() => crewTestPaths(crew, { strategy: 'simple', limit: 3 })).toThrow(/Traversal limit exceeded/);
