@@ -29,6 +29,8 @@ export async function withDeadline<T>(
   describe: () => string,
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  // A run stopped before the work began (while a step callback ran, say) does not start it.
+  signal.throwIfAborted();
   if (deadline === null) return work(signal);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);

@@ -64,9 +64,13 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
     if (env.observed) env.emit({ type: 'tool.called', runId: env.runId, agentId: agent.id, taskId, call });
     await notifyStep(env, agent, taskId, { kind: 'tool_call', call });
   }
+  // The run may have been stopped while a step callback ran: then no tool starts.
+  signal.throwIfAborted();
   const outcomes = await Promise.all(
     plans.map((plan, i) => settle(env, agent, input, plan, input.calls[i], signal)),
   );
+  // A tool that ignored its signal finished after the run stopped: nothing of it is announced.
+  signal.throwIfAborted();
   return collect(env, agent, input, plans, outcomes, lastCallOf(plans, outcomes, keys), usageCounts);
 }
 

@@ -10,13 +10,18 @@ export async function completeTask(
   env: RunEnv,
   task: RunTask,
   data: TaskOutputData,
+  signal: AbortSignal,
 ): Promise<TaskOutputData> {
   const output = recordOutput(env, task, data);
   await task.task.callback?.(output);
+  // Each step waits for the one before: once the run is stopped, none of the rest is started.
+  signal.throwIfAborted();
   if (env.taskCallback && env.taskCallback !== task.task.callback) await env.taskCallback(output);
+  signal.throwIfAborted();
   if (task.outputFile) {
     await writeOutputFile(task.outputFile, output, { createDirectory: task.task.createDirectory });
   }
+  signal.throwIfAborted();
   announceCompleted(env, task, output);
   return data;
 }

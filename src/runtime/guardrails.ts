@@ -31,6 +31,8 @@ export async function runGuardrails(
   let usage = emptyUsage();
   const count = (more: UsageMetrics) => (usage = addUsage(usage, more));
   for (const guardrail of task.task.guardrails) {
+    // The chain stops with the run: no guardrail starts after it was stopped.
+    signal.throwIfAborted();
     const step =
       typeof guardrail === 'string'
         ? await judgeWithModel(env, guardrail, output, task, judge, signal, count)

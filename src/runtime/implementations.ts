@@ -138,8 +138,8 @@ const task = taskMachine.provide({
       (env, input: { runId: string; taskId: string; output: TaskOutputData; round: number }, signal) =>
         collectHumanFeedback(env, runTask(env, input.taskId), input.output, input.round, signal),
     ),
-    completeTask: inRun((env, input: { runId: string; taskId: string; output: TaskOutputData }) =>
-      completeTask(env, runTask(env, input.taskId), input.output),
+    completeTask: inRun((env, input: { runId: string; taskId: string; output: TaskOutputData }, signal) =>
+      completeTask(env, runTask(env, input.taskId), input.output, signal),
     ),
   },
   actions: {
@@ -240,9 +240,10 @@ const crewImplementations = {
         return Boolean(await conditional.condition(previous as TaskOutput));
       },
     ),
-    completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }) => {
+    completeRun: inRun(async (env, input: { runId: string; outcomes: TaskOutcome[] }, signal) => {
       let output = crewOutputOf(env, input.outcomes);
       for (const callback of env.afterKickoff) {
+        signal.throwIfAborted();
         const current = output;
         output = keptOrReplaced(current, await inCallback('afterKickoff', () => callback(current)));
       }

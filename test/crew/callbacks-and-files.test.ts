@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   Crew,
+  CrewAbortedError,
   CrewValidationError,
   Task,
   TaskExecutionError,
@@ -14,7 +15,7 @@ import {
   type CrewEvent,
   type TaskOutput,
 } from '../../src/index.js';
-import { flush, scriptedAgent } from '../helpers/crew-fixtures.js';
+import { deferred, flush, scriptedAgent } from '../helpers/crew-fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -65,6 +66,37 @@ describe('after a task is done', () => {
       'task.completed file=true',
     ]);
     expect(events.at(-1)?.type).toBe('crew.completed');
+  });
+
+  it('starts none of the rest once the run is aborted during task.callback: no taskCallback, no file', async () => {
+    const file = join(dir, 'out.md');
+    const calls: string[] = [];
+    const inCallback = deferred<void>();
+    const { agent } = scriptedAgent('Writer', ['the text']);
+    const controller = new AbortController();
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: file,
+      callback: async () => {
+        calls.push('task.callback');
+        inCallback.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      },
+    });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [task],
+      taskCallback: () => void calls.push('taskCallback'),
+    });
+    const run = crew.kickoff({}, { signal: controller.signal });
+    await inCallback.promise;
+    controller.abort();
+    await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls).toEqual(['task.callback']);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('calls a function given as both task.callback and taskCallback once per task', async () => {

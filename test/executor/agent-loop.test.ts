@@ -761,6 +761,26 @@ describe('stepCallback', () => {
     expect(ownSteps).toEqual(['Own:answer']);
   });
 
+  it('starts no tool when the run is aborted while the callback handles the tool call', async () => {
+    const search = recordingTool('search');
+    const controller = new AbortController();
+    const { crew } = soloCrew({
+      script: [{ toolCalls: [call('search', { q: 'x' })] }, 'done'],
+      agent: {
+        tools: [search.tool],
+        maxExecutionTime: 60_000,
+        stepCallback: async (step) => {
+          if (step.kind !== 'tool_call') return;
+          controller.abort();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        },
+      },
+    });
+    await expect(crew.kickoff({}, { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(search.seen).toEqual([]);
+  });
+
   it('fails the task at once, without retries, when the callback throws', async () => {
     const boom = new Error('step boom');
     const { crew, llm } = soloCrew({
