@@ -379,17 +379,24 @@ export class Crew {
     if (env.observed && !from.snapshot) {
       env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
     }
-    const run = launchRun({
-      env,
-      input: {
-        ...input,
-        ...(from.startAt === undefined ? {} : { startAt: from.startAt, outcomes: from.outcomes }),
-      },
-      inspect: options.inspect,
-      signal: options.signal,
-      ...(from.snapshot ? { snapshot: from.snapshot } : {}),
-      ...(this.checkpoint ? { store: this.checkpoint } : {}),
-    });
+    let run: ReturnType<typeof launchRun>;
+    try {
+      run = launchRun({
+        env,
+        input: {
+          ...input,
+          ...(from.startAt === undefined ? {} : { startAt: from.startAt, outcomes: from.outcomes }),
+        },
+        inspect: options.inspect,
+        signal: options.signal,
+        ...(from.snapshot ? { snapshot: from.snapshot } : {}),
+        ...(this.checkpoint ? { store: this.checkpoint } : {}),
+      });
+    } catch (error) {
+      // The run could not start (its id is in use, say): its events still end with crew.failed.
+      if (env.observed) env.emit({ type: 'crew.failed', runId, error: error as Error });
+      throw error;
+    }
     try {
       const output = await run.result;
       sink.reportUsage(output.tokenUsage);

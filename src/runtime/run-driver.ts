@@ -115,16 +115,22 @@ export function createRun(options: LaunchOptions): CrewRun {
     complete: () => end({}),
   });
   // A run that ended before it started (its signal aborted) never starts.
+  let started = false;
   const start = actor.start.bind(actor);
-  actor.start = () => (over ? actor : start());
-  if (checkpointer) {
+  actor.start = () => {
+    if (over) return actor;
+    started = true;
+    return start();
+  };
+  const stop = actor.stop.bind(actor);
+  actor.stop = () => {
     // A checkpoint asked for and not yet taken (they are paced) is taken before the snapshot goes.
-    const stop = actor.stop.bind(actor);
-    actor.stop = () => {
-      checkpointer.settle(actor);
-      return stop();
-    };
-  }
+    checkpointer?.settle(actor);
+    const stopped = stop();
+    // XState tells no observer when an actor that never started is stopped: the run is released here.
+    if (!started) end({});
+    return stopped;
+  };
   stopWaiting = whenAborted(signal, onAbort);
   const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };
   crewRuns.set(actor, run);

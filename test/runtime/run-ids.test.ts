@@ -1,4 +1,5 @@
 // A run id names one active run in the process.
+import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Crew, StatecrewError, Task } from '../../src/index.js';
 import { deferred, scriptedAgent } from '../helpers/crew-fixtures.js';
@@ -21,5 +22,23 @@ describe('run ids', () => {
     gate.resolve('done');
     await first;
     expect((await oneTaskCrew().kickoff({}, { runId: 'nightly' })).raw).toBe('done');
+  });
+
+  it('frees the id of an actor stopped before it started', async () => {
+    const crew = oneTaskCrew();
+    const actor = crew.createActor({}, { runId: 'abandoned' });
+    actor.stop();
+    expect((await crew.kickoff({}, { runId: 'abandoned' })).raw).toBe('done');
+  });
+
+  it('ends a stream whose run cannot start (its id is in use) with crew.failed', async () => {
+    const gate = deferred<string>();
+    const busy = oneTaskCrew(() => gate.promise);
+    const first = busy.kickoff({}, { runId: 'same' });
+    const events = await firstValueFrom(oneTaskCrew().stream({}, { runId: 'same' }).pipe(toArray()));
+    expect(events.map((e) => e.type)).toEqual(['crew.started', 'crew.failed']);
+    expect(events[1]).toMatchObject({ error: { code: 'run_id_in_use' } });
+    gate.resolve('done');
+    await first;
   });
 });
