@@ -1,7 +1,7 @@
 import { StatecrewError } from '../errors.js';
 import type { LLMRequest, LLMResponse } from '../llm/types.js';
 import type { RunAgent, RunEnv } from '../runtime/run-env.js';
-import { usageOfResponse, type UsageMetrics } from '../usage.js';
+import { addUsage, emptyUsage, usageOfResponse, type UsageMetrics } from '../usage.js';
 
 /** Who a model call's events name. */
 export interface ModelCallSource {
@@ -37,6 +37,8 @@ export async function askModel(
     await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) }),
   );
   const usage = usageOfResponse(response.usage);
+  const task = source.taskId ?? '';
+  env.usageByTask.set(task, addUsage(env.usageByTask.get(task) ?? emptyUsage(), usage));
   // A model that answers after the call was given up (its deadline passed) is not reported.
   if (env.observed && !signal.aborted) {
     const { content, toolCalls } = response;

@@ -108,6 +108,7 @@ export function prepareRun(
     humanInput: crew.humanInput,
     errors: new Map(),
     outputs: new Map(),
+    usageByTask: new Map(),
     emit: (event) => sink.emit(event),
     get observed() {
       return sink.observed;

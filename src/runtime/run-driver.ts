@@ -163,14 +163,21 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
     return output;
   });
   actor.start();
-  return { actor, result, usage: () => usageSoFar(actor) };
+  return { actor, result, usage: () => usageSoFar(actor, env) };
 }
 
-/** Usage of every task that reported so far (a failed run still used tokens). */
-export function usageSoFar(actor: CrewActor): UsageMetrics {
+/**
+ * Usage of a run so far (a failed or aborted run still used tokens): every task the crew recorded, and
+ * what this run's model calls used for the tasks it had not recorded (a loop at work, a coworker's job
+ * for it, a guardrail judge).
+ */
+export function usageSoFar(actor: CrewActor, env: RunEnv): UsageMetrics {
   const context = actor.getSnapshot().context as CrewContext | undefined;
-  let usage = emptyUsage();
   // An actor that failed while starting has no outcomes to count.
-  for (const outcome of context?.outcomes ? outcomeList(context) : []) usage = addUsage(usage, outcome.usage);
+  const recorded = context?.outcomes ? outcomeList(context) : [];
+  let usage = emptyUsage();
+  for (const outcome of recorded) usage = addUsage(usage, outcome.usage);
+  const reported = new Set(recorded.map((outcome) => outcome.taskId));
+  for (const [taskId, used] of env.usageByTask) if (!reported.has(taskId)) usage = addUsage(usage, used);
   return usage;
 }

@@ -6,6 +6,7 @@ import type { LLM } from '../llm/types.js';
 import type { Task } from '../task.js';
 import type { CrewOutput, TaskOutput } from '../outputs.js';
 import type { Tool } from '../tool.js';
+import type { UsageMetrics } from '../usage.js';
 import type { RateLimiter } from '../executor/rate-limiter.js';
 import type { ToolCache } from '../executor/tool-cache.js';
 import { ERROR_REF } from '../../machines/types.js';
@@ -51,6 +52,11 @@ export interface RunEnv {
   errors: Map<string, unknown>;
   /** Outputs of finished tasks in this run, by task id. */
   outputs: Map<string, TaskOutput>;
+  /**
+   * What this run's model calls used, by the task they worked for ('' for none): a run that does not
+   * finish reports the work its unfinished tasks had done too (`usageSoFar`).
+   */
+  usageByTask: Map<string, UsageMetrics>;
   emit(event: CrewEvent): void;
   /** False when nobody listens: event objects are then not built at all. */
   readonly observed: boolean;
