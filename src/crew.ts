@@ -4,7 +4,7 @@ import type { CheckpointStore } from './checkpoint/types.js';
 import { validateCrew } from './crew-validation.js';
 import {
   callbackFailed,
-  CrewAbortedError,
+  abortedBy,
   CrewValidationError,
   inCallback,
   StatecrewError,
@@ -250,7 +250,7 @@ export class Crew {
    * is restored instead.
    */
   createActor(inputs?: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> } = {}): CrewActor {
-    if (options.signal?.aborted) throw new CrewAbortedError();
+    if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
     return this.#eventDrivenActor(this.#beforeKickoffSync(inputs), options);
   }
@@ -263,7 +263,7 @@ export class Crew {
    */
   async resumeActor(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewActor> {
     const { checkpoint, outcomes } = await this.#restorable(runId, 'resumeActor');
-    if (options.signal?.aborted) throw new CrewAbortedError();
+    if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#restoreOutputs(outcomes);
     return this.#eventDrivenActor(checkpoint.inputs, {
       ...options,
@@ -355,6 +355,8 @@ export class Crew {
   }
 
   async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
+    // Aborted before it began: nothing runs (no beforeKickoff callback, no crew.started).
+    if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
     await this.#checkRunIdFree(options.runId);
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).

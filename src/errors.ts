@@ -95,10 +95,17 @@ export class TaskExecutionError extends StatecrewError {
   }
 }
 
+/** The run was aborted through its signal; `cause` is the signal's reason, when it gave one. */
 export class CrewAbortedError extends StatecrewError {
-  constructor(message = 'The crew run was aborted') {
-    super('aborted', message);
+  constructor(message = 'The crew run was aborted', options?: { cause?: unknown }) {
+    super('aborted', message, options);
   }
+}
+
+/** The error of a run aborted by `signal`, carrying the signal's reason (a shutdown, a timeout…). */
+export function abortedBy(signal: AbortSignal | undefined): CrewAbortedError {
+  const reason: unknown = signal?.reason;
+  return new CrewAbortedError(undefined, reason === undefined ? undefined : { cause: reason });
 }
 
 /** The model's answer took longer than the agent's `maxExecutionTime`. Not retried. */

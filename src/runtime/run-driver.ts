@@ -1,7 +1,7 @@
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
 import { outcomeList } from '../../machines/crew-outcomes.js';
-import { CrewAbortedError } from '../errors.js';
+import { abortedBy, CrewAbortedError } from '../errors.js';
 import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
@@ -104,7 +104,7 @@ export function createRun(options: LaunchOptions): CrewRun {
       (writeError: unknown) => resolveEnded({ ...result, error: result.error ?? (writeError as Error) }),
     );
   };
-  const onAbort = () => end({ error: new CrewAbortedError() });
+  const onAbort = () => end({ error: abortedBy(signal) });
   const subscription = actor.subscribe({
     next: (snapshot) => {
       if (snapshot.status === 'done') end({ output: snapshot.output as CrewOutput });

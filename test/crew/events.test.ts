@@ -224,6 +224,35 @@ describe('crew.stream()', () => {
     expect(llm.calls).toHaveLength(0);
   });
 
+  it('runs nothing for a kickoff whose signal is already aborted, and keeps its reason as the cause', async () => {
+    const before: string[] = [];
+    const { agent, llm } = scriptedAgent('Worker', ['never']);
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Slow', expectedOutput: 'x', agent })],
+      beforeKickoff: [(inputs) => (before.push('ran'), inputs)],
+    });
+    const shutdown = new Error('server shutting down');
+    const error = await crew.kickoff({}, { signal: AbortSignal.abort(shutdown) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrewAbortedError);
+    expect((error as CrewAbortedError).cause).toBe(shutdown);
+    expect(before).toEqual([]);
+    expect(llm.calls).toHaveLength(0);
+
+    // Aborted while running: the reason is kept too.
+    const gate = deferred<string>();
+    const slow = scriptedAgent('Worker', [() => gate.promise]);
+    const running = new Crew({
+      agents: [slow.agent],
+      tasks: [new Task({ description: 'Slow', expectedOutput: 'x', agent: slow.agent })],
+    });
+    const controller = new AbortController();
+    const run = running.kickoff({}, { signal: controller.signal });
+    await expect.poll(() => slow.llm.calls.length).toBe(1);
+    controller.abort(shutdown);
+    await expect(run).rejects.toMatchObject({ code: 'aborted', cause: shutdown });
+  });
+
   it('aborts the run when the subscriber unsubscribes', async () => {
     const gate = deferred<string>();
     const { agent, llm } = scriptedAgent('Worker', [() => gate.promise]);
