@@ -43,8 +43,9 @@ export interface CrewRun {
   actor: CrewActor;
   /**
    * Settles (never rejects) once the actor has ended and its newest checkpoint is written: with the
-   * output when it is done; with its error, `CrewAbortedError` when the signal aborted it, or else the
-   * first failed checkpoint write; with neither when it was stopped.
+   * output when it is done; with its error, or else the first failed checkpoint write; with neither when
+   * it was stopped. When the signal aborted it: with `CrewAbortedError`, once the writes are done or
+   * after at most 5 s (a hung store), whichever comes first (see `flush`).
    */
   ended: Promise<RunEnd>;
   /** Waits until every checkpoint saved so far is written (the newest last); rejects with the first failed write. */
@@ -59,6 +60,9 @@ export interface LaunchedRun {
 }
 
 const crewRuns = new WeakMap<CrewActor, CrewRun>();
+
+/** How long an aborted run waits for its checkpoint writes before it answers anyway. */
+const ABORT_WAIT_MS = 5_000;
 
 /** The run an actor of `createRun` drives (undefined for any other actor). */
 export function runOfActor(actor: CrewActor): CrewRun | undefined {
@@ -99,6 +103,19 @@ export function createRun(options: LaunchOptions): CrewRun {
     actor.stop();
     unregisterRun(env.runId);
     const written = checkpointer ? checkpointer.flush() : Promise.resolve();
+    // An abort waits for the checkpoints asked for so far (a process about to exit keeps them), but no
+    // longer than ABORT_WAIT_MS: a store that hangs must not hold the abort for ever. They still go on
+    // being written; `flush` (crew.flushCheckpoints) waits for them.
+    if (result.error instanceof CrewAbortedError) {
+      const timer = setTimeout(() => resolveEnded(result), ABORT_WAIT_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolveEnded(result);
+      };
+      written.then(done, done);
+      return;
+    }
     written.then(
       () => resolveEnded(result),
       (writeError: unknown) => resolveEnded({ ...result, error: result.error ?? (writeError as Error) }),

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Agent,
   Crew,
@@ -249,6 +249,32 @@ describe('a store that cannot write', () => {
     const early = await crew.kickoff({}, { runId: 'unwritable' }).catch((e: unknown) => e);
     expect(early).toMatchObject({ code: 'checkpoint_io' });
     expect(llm.calls).toHaveLength(2);
+  });
+
+  it('answers an abort within 5 s when the store hangs (a write that never ends cannot hold it)', async () => {
+    let saves = 0;
+    const hung: CheckpointStore = {
+      save: () => ((saves += 1), new Promise<void>(() => {})),
+      load: async () => undefined,
+      list: async () => [],
+      delete: async () => {},
+    };
+    const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', never], hung);
+    const controller = new AbortController();
+    const run = crew.kickoff({}, { signal: controller.signal });
+    let settled = false;
+    void run.catch(() => (settled = true));
+    await until(() => saves === 1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      controller.abort();
+      await flush();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(5_000);
+      await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails the run with the first write error, and still writes the later checkpoints', async () => {
