@@ -31,16 +31,23 @@ export function addUsage(a: UsageMetrics, b: UsageMetrics): UsageMetrics {
   };
 }
 
-/** The metrics of one successful model request. */
+/**
+ * The metrics of one successful model request. A count that is not a non-negative number (a
+ * hand-written model's `'10'`, `NaN`) counts as absent, so it cannot turn the run's totals into text.
+ */
 export function usageOfResponse(usage: LLMUsage | undefined): UsageMetrics {
-  const prompt = usage?.promptTokens ?? 0;
-  const completion = usage?.completionTokens ?? 0;
+  const prompt = count(usage?.promptTokens) ?? 0;
+  const completion = count(usage?.completionTokens) ?? 0;
   return {
-    totalTokens: usage?.totalTokens ?? prompt + completion,
+    totalTokens: count(usage?.totalTokens) ?? prompt + completion,
     promptTokens: prompt,
-    cachedPromptTokens: usage?.cachedPromptTokens ?? 0,
+    cachedPromptTokens: count(usage?.cachedPromptTokens) ?? 0,
     completionTokens: completion,
-    reasoningTokens: usage?.reasoningTokens ?? 0,
+    reasoningTokens: count(usage?.reasoningTokens) ?? 0,
     successfulRequests: 1,
   };
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }

@@ -16,7 +16,7 @@ const NO_JSON =
  * and validates it. Errors are written for the model, which is asked again with them.
  */
 export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): StructuredResult<T> {
-  const candidates = jsonCandidates(text);
+  const candidates = jsonCandidates(text).flatMap(withUnwrapped);
   if (candidates.length === 0) return { ok: false, error: NO_JSON };
   let closest: { length: number; error: z.ZodError } | undefined;
   for (const candidate of candidates) {
@@ -33,6 +33,17 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
     ok: false,
     error: `The JSON in the answer does not match the requested schema:\n${issues}\nReply with only the corrected JSON value.`,
   };
+}
+
+/**
+ * A schema whose root is not an object is asked for as `{ "value": … }` (OpenAI's structured outputs need
+ * an object root; src/llm/openai-mapping.ts). A model that wraps that object in a fence or in prose gets it
+ * back whole, so the value inside is tried too, after the object itself.
+ */
+function withUnwrapped(candidate: Candidate): Candidate[] {
+  const { value } = candidate;
+  const wrapped = isPlainObject(value) && Object.keys(value).length === 1 && 'value' in value;
+  return wrapped ? [candidate, { value: value.value, length: candidate.length }] : [candidate];
 }
 
 /** Parsed JSON values, from the most to the least explicit way of giving them; one tier only. */

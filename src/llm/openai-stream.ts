@@ -12,11 +12,14 @@ export class ChunkAssembler {
   #refusal = '';
   readonly #calls = new Map<number, ToolCall>();
   #usage: LLMUsage | undefined;
+  /** The model said why it stopped (`finish_reason`): the answer is whole. */
+  finished = false;
 
   /** Adds a chunk and returns the text it added to the answer (empty when none). */
   add(chunk: Chunk): string {
     if (chunk.usage) this.#usage = toUsage(chunk.usage);
     const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
+    if (choice?.finish_reason) this.finished = true;
     const delta = choice?.delta;
     if (!delta) return '';
     for (const call of delta.tool_calls ?? []) this.#addToolCall(call);
@@ -31,7 +34,7 @@ export class ChunkAssembler {
     const index = delta.index ?? this.#calls.size;
     const call = this.#calls.get(index) ?? { id: '', name: '', arguments: '' };
     if (delta.id) call.id = delta.id;
-    if (delta.function?.name) call.name += delta.function.name;
+    if (delta.function?.name) call.name = joinedName(call.name, delta.function.name);
     if (delta.function?.arguments) call.arguments += delta.function.arguments;
     this.#calls.set(index, call);
   }
@@ -43,6 +46,15 @@ export class ChunkAssembler {
     const content = contentOf(this.#sawContent ? this.#content : null, this.#refusal, toolCalls);
     return withOptional(content, toolCalls, this.#usage);
   }
+}
+
+/**
+ * A tool call's name from its pieces. Providers differ: most send it once, some repeat it whole in every
+ * piece (the SDK's own helper keeps the last), some send it cumulatively, and some in fragments.
+ */
+function joinedName(sofar: string, piece: string): string {
+  if (sofar === '' || piece === sofar || piece.startsWith(sofar)) return piece;
+  return sofar + piece;
 }
 
 /** Reads a chat stream to its end, handing every text piece to `onDelta` and each chunk to `onChunk`. */
@@ -57,5 +69,8 @@ export async function readChatStream(
     const text = assembler.add(chunk);
     if (text && onDelta) onDelta(text);
   }
+  // The SDK ends a stream cut by a clean close without an error: an answer that never said it was done
+  // is not taken for a whole one (a plain response cut the same way fails as malformed).
+  if (!assembler.finished) throw new Error('the response stream ended before the model finished its answer');
   return assembler.result();
 }

@@ -17,7 +17,7 @@ export interface OpenAILLMOptions {
   temperature?: number;
   /** Retries of 408/409/429/5xx and connection errors, honouring `Retry-After`. Default 2. */
   maxRetries?: number;
-  /** Milliseconds to wait for a response, and at most between two pieces of it. Default 60 000. */
+  /** Milliseconds to wait for a response, and at most between two pieces of it. Default 600 000 (the SDK's). */
   timeout?: number;
   /** Stream the answer when the request has `onDelta`. Default true. */
   stream?: boolean;
@@ -32,7 +32,11 @@ export interface OpenAILLMOptions {
 }
 
 const DEFAULT_MAX_RETRIES = 2;
-const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * The openai SDK's own default (10 minutes): a request that is not streamed gets its headers only when
+ * the whole answer is written, and a reasoning model or a long answer takes minutes.
+ */
+const DEFAULT_TIMEOUT_MS = 600_000;
 /** Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to build a client without one. */
 const PLACEHOLDER_KEY = 'statecrew-no-key';
 const SECRET_HEADER = /key|auth|token|secret/i;
@@ -200,7 +204,25 @@ export class OpenAILLM implements LLM {
     const headerSecrets = Object.entries(this.#options.defaultHeaders ?? {})
       .filter(([name]) => SECRET_HEADER.test(name))
       .map(([, value]) => value);
-    return new Redactor([...keys, this.#options.apiKey, process.env.OPENAI_API_KEY, ...headerSecrets]);
+    return new Redactor([
+      ...keys,
+      this.#options.apiKey,
+      process.env.OPENAI_API_KEY,
+      ...headerSecrets,
+      ...urlCredentials(this.#options.baseURL ?? process.env.OPENAI_BASE_URL),
+    ]);
+  }
+}
+
+/** The user and password a base URL carries (`http://user:pass@host/v1`), as they may appear in errors. */
+function urlCredentials(baseURL: string | undefined): string[] {
+  if (!baseURL) return [];
+  try {
+    const { username, password } = new URL(baseURL);
+    const decoded = [username, password].map((part) => (part ? decodeURIComponent(part) : ''));
+    return [password, decoded[1], username && password ? `${username}:${password}` : ''].filter(Boolean);
+  } catch {
+    return [];
   }
 }
 

@@ -1118,3 +1118,27 @@ describe('a hand-written model', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe("a hand-written model's usage", () => {
+  it('counts a count that is not a number as absent, so the totals stay numbers', async () => {
+    const llm = {
+      model: 'mine',
+      call: async () => ({
+        content: 'done',
+        usage: { promptTokens: '10', completionTokens: Number.NaN, totalTokens: 7 },
+      }),
+    } as unknown as LLM;
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write', expectedOutput: 'x', agent })],
+    });
+    const output = await crew.kickoff();
+    expect(output.tokenUsage).toMatchObject({
+      promptTokens: 0,
+      completionTokens: 0,
+      totalTokens: 7,
+      successfulRequests: 1,
+    });
+  });
+});

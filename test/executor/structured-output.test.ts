@@ -22,6 +22,24 @@ describe('parseStructuredOutput', () => {
     expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 9 } });
   });
 
+  it('should take the value out of the { "value": … } a non-object schema is asked as, in a fence or in prose', () => {
+    const tags = z.array(z.string());
+    expect(parseStructuredOutput('```json\n{"value": ["a", "b"]}\n```', tags)).toMatchObject({
+      ok: true,
+      value: ['a', 'b'],
+    });
+    expect(parseStructuredOutput('Here it is: {"value": ["a"]}', tags)).toMatchObject({
+      ok: true,
+      value: ['a'],
+    });
+    // An object schema with a `value` field takes the object itself.
+    const boxed = z.object({ value: z.number() });
+    expect(parseStructuredOutput('```\n{"value": 3}\n```', boxed)).toMatchObject({
+      ok: true,
+      value: { value: 3 },
+    });
+  });
+
   it('should read a bare ``` fenced block', () => {
     const text = 'Result:\n```\n{"title": "AI", "score": 1}\n```';
     expect(parseStructuredOutput(text, Report)).toMatchObject({ ok: true, value: { title: 'AI', score: 1 } });

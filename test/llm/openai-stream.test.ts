@@ -38,6 +38,20 @@ describe('ChunkAssembler', () => {
     });
   });
 
+  it('should keep a tool name that a provider repeats whole (or cumulatively) in every piece', () => {
+    const assembler = new ChunkAssembler();
+    assembler.add(
+      chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'search', arguments: '{"q"' } }] }),
+    );
+    assembler.add(chunk({ tool_calls: [{ index: 0, function: { name: 'search', arguments: ':"x"}' } }] }));
+    assembler.add(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'loo', arguments: '' } }] }));
+    assembler.add(chunk({ tool_calls: [{ index: 1, function: { name: 'lookup', arguments: '{}' } }] }));
+    expect(assembler.result().toolCalls).toEqual([
+      { id: 'a', name: 'search', arguments: '{"q":"x"}' },
+      { id: 'b', name: 'lookup', arguments: '{}' },
+    ]);
+  });
+
   it('should give tool calls without an id a stable one', () => {
     const assembler = new ChunkAssembler();
     assembler.add(chunk({ tool_calls: [{ index: 0, function: { name: 'f', arguments: '{}' } }] }));

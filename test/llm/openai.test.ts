@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -526,5 +528,55 @@ describe('OpenAILLM never leaks the API key', () => {
     expect(error).toBeInstanceOf(LLMError);
     expect(error.message).toMatch(/connection refused/);
     assertClean(error);
+  });
+});
+
+describe('OpenAILLM and what a server sends that is not whole', () => {
+  /** A server on 127.0.0.1 whose stream sends `pieces` and closes cleanly, with no finish_reason. */
+  async function cutStream(pieces: string[]) {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const content of pieces) {
+        const chunk = {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, delta: { content }, finish_reason: null }],
+        };
+        res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      }
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v1`,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
+
+  it('fails a stream that ends before the model said it finished, instead of taking the half answer', async () => {
+    const server = await cutStream(['The answer ', 'is']);
+    try {
+      const llm = new OpenAILLM({ model: 'm', baseURL: server.url, apiKey: KEY, maxRetries: 0 });
+      const error = await failure(llm.call(ask('Hi', { onDelta: () => {} })));
+      expect(error).toBeInstanceOf(LLMError);
+      expect(error.message).toMatch(/ended before the model finished/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the password of a base URL out of its errors', async () => {
+    const llm = new OpenAILLM({
+      model: 'm',
+      baseURL: 'http://user:hunter2pass@127.0.0.1:9/v1',
+      apiKey: KEY,
+      maxRetries: 0,
+    });
+    const error = await failure(llm.call(ask()));
+    const shown = `${error.message} ${String((error as { cause?: Error }).cause?.message)} ${error.stack}`;
+    expect(shown).not.toContain('hunter2pass');
   });
 });
