@@ -3,6 +3,7 @@ import { LLMError } from '../errors.js';
 import { abortError, AbortLink } from './abort.js';
 import { IdleTimer } from './idle-timer.js';
 import { toLLMError, type ErrorContext } from './openai-errors.js';
+import { isRetryable, pause, retryDelayMs } from './retry.js';
 import { fromCompletion, toChatParams, unwrapContent, wrapsRoot } from './openai-mapping.js';
 import { readChatStream } from './openai-stream.js';
 import { Redactor } from './redact.js';
@@ -71,8 +72,24 @@ export class OpenAILLM implements LLM {
     const { signal } = request;
     if (signal?.aborted) throw abortError(signal);
     const { client, redactor } = this.#connect();
-    const link = new AbortLink(signal);
     const ctx = this.#errorContext(client, redactor, signal);
+    const retries = ctx.attempts - 1;
+    // Retried here, not by the SDK, whose wait between attempts an abort cannot end.
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.#attempt(client, request, ctx);
+      } catch (error) {
+        if (signal?.aborted || ctx.idleTimedOut || retry >= retries || !isRetryable(error)) {
+          throw toLLMError(error, { ...ctx, attempts: retry + 1 });
+        }
+        await pause(retryDelayMs(error, retry), signal);
+      }
+    }
+  }
+
+  /** One request: the caller's abort and our idle timer end it; errors are thrown as they came. */
+  async #attempt(client: OpenAI, request: LLMRequest, ctx: ErrorContext): Promise<LLMResponse> {
+    const link = new AbortLink(request.signal);
     const idle = new IdleTimer(ctx.timeoutMs, () => {
       ctx.idleTimedOut = true;
       link.controller.abort();
@@ -88,8 +105,6 @@ export class OpenAILLM implements LLM {
       return format && wrapsRoot(format.schema)
         ? { ...response, content: unwrapContent(response.content) }
         : response;
-    } catch (error) {
-      throw toLLMError(error, ctx);
     } finally {
       idle.stop();
       link.close();
@@ -150,14 +165,13 @@ export class OpenAILLM implements LLM {
     });
   }
 
-  /** Only what the user set explicitly, so a client they passed in keeps its own settings otherwise. */
+  /**
+   * The SDK makes one attempt (`call` retries); the timeout only when the user set one, so a client they
+   * passed in keeps its own otherwise.
+   */
   #requestOptions(signal: AbortSignal): OpenAI.RequestOptions {
-    const { maxRetries, timeout } = this.#options;
-    return {
-      signal,
-      ...(maxRetries !== undefined ? { maxRetries } : {}),
-      ...(timeout !== undefined ? { timeout } : {}),
-    };
+    const { timeout } = this.#options;
+    return { signal, maxRetries: 0, ...(timeout !== undefined ? { timeout } : {}) };
   }
 
   #connect(): Connection {

@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { LLMError } from '../../src/errors.js';
+import { flush, until } from '../helpers/crew-fixtures.js';
 import { OpenAILLM, type OpenAILLMOptions } from '../../src/llm/openai.js';
 import type { ChatMessage, LLMRequest } from '../../src/llm/types.js';
 import {
@@ -279,6 +280,36 @@ describe('OpenAILLM retries and errors', () => {
     const started = performance.now();
     await llm.call(ask());
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('should end the wait for a retry at once when aborted, leaving no timer behind', async () => {
+    const { server, llm } = await setup(
+      { script: [{ status: 429, retryAfter: 30 }, 'late'] },
+      { maxRetries: 2 },
+    );
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const controller = new AbortController();
+    const call = llm.call(ask('Hi', { signal: controller.signal }));
+    // Turns of the event loop, no timers of our own: the 429 arrives and the 30 s wait begins.
+    await until(() => server.requests.length === 1);
+    await flush(20);
+    const waiting = timers();
+    controller.abort();
+    const error = await failure(call);
+    expect(error.name).toBe('AbortError');
+    expect(timers()).toBe(waiting - 1);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('should not wait for a Retry-After of over a minute, and back off instead', async () => {
+    const { server, llm } = await setup(
+      { script: [{ status: 429, retryAfter: 3600 }, 'soon'] },
+      { maxRetries: 1 },
+    );
+    const started = performance.now();
+    expect((await llm.call(ask())).content).toBe('soon');
+    expect(performance.now() - started).toBeLessThan(3000);
     expect(server.requests).toHaveLength(2);
   });
 
