@@ -41,6 +41,31 @@ function threeTaskCrew(replies: ScriptedReply[], store: CheckpointStore, extraTa
   return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
 }
 
+/**
+ * Runs the crew `build` makes (given its model's replies) under `runId` until its second model call,
+ * which never answers, and aborts it there: the first task's checkpoint is in the store. Returns the
+ * signal that call was given.
+ */
+async function abortedAtSecondCall(
+  runId: string,
+  build: (replies: ScriptedReply[]) => { crew: Crew },
+): Promise<AbortSignal> {
+  const seen: AbortSignal[] = [];
+  const stalled = (request: LLMRequest) => {
+    seen.push(request.signal!);
+    return new Promise<string>(() => {});
+  };
+  const controller = new AbortController();
+  const running = build(['facts', stalled]).crew.kickoff(
+    { topic: 'tides' },
+    { runId, signal: controller.signal },
+  );
+  await expect.poll(() => seen.length).toBe(1);
+  controller.abort();
+  await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+  return seen[0];
+}
+
 describe('checkpoints', () => {
   it('saves the crew snapshot after every task and when the run ends', async () => {
     const saves: Array<[string, string[]]> = [];
@@ -197,18 +222,8 @@ describe('crew.replay', () => {
 describe('crew.resume', () => {
   it('finishes an aborted run from its last checkpoint without running finished tasks again', async () => {
     const store = new FileCheckpointStore(dir);
-    const seen: AbortSignal[] = [];
-    const stalled = (request: LLMRequest) => {
-      seen.push(request.signal!);
-      return new Promise<string>(() => {});
-    };
-    const controller = new AbortController();
-    const first = threeTaskCrew(['facts', stalled], store);
-    const running = first.crew.kickoff({ topic: 'tides' }, { runId: 'r', signal: controller.signal });
-    await expect.poll(() => seen.length).toBe(1);
-    controller.abort();
-    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
-    expect(seen[0].aborted).toBe(true);
+    const signal = await abortedAtSecondCall('r', (replies) => threeTaskCrew(replies, store));
+    expect(signal.aborted).toBe(true);
 
     const second = threeTaskCrew(['analysis', 'report'], store);
     const output = await second.crew.resume('r');
@@ -219,11 +234,6 @@ describe('crew.resume', () => {
 
   it('gives the task that was at work its whole maxExecutionTime again, however long the process was down', async () => {
     const store = new FileCheckpointStore(dir);
-    const seen: AbortSignal[] = [];
-    const stalled = (request: LLMRequest) => {
-      seen.push(request.signal!);
-      return new Promise<string>(() => {});
-    };
     const crewWith = (replies: ScriptedReply[]) => {
       const llm = new ScriptedLLM(replies);
       const agent = new Agent({
@@ -240,12 +250,7 @@ describe('crew.resume', () => {
       ];
       return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
     };
-    const controller = new AbortController();
-    const first = crewWith(['facts', stalled]);
-    const running = first.crew.kickoff(undefined, { runId: 'down', signal: controller.signal });
-    await expect.poll(() => seen.length).toBe(1);
-    controller.abort();
-    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+    await abortedAtSecondCall('down', crewWith);
 
     // Two minutes later (the clock only): twice the agent's maxExecutionTime.
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -262,17 +267,7 @@ describe('crew.resume', () => {
 
   it('runs the work not done yet to the crew as it is now: a guardrail and a callback added since apply', async () => {
     const store = new FileCheckpointStore(dir);
-    const seen: AbortSignal[] = [];
-    const stalled = (request: LLMRequest) => {
-      seen.push(request.signal!);
-      return new Promise<string>(() => {});
-    };
-    const controller = new AbortController();
-    const first = threeTaskCrew(['facts', stalled], store);
-    const running = first.crew.kickoff({ topic: 'tides' }, { runId: 'edited', signal: controller.signal });
-    await expect.poll(() => seen.length).toBe(1);
-    controller.abort();
-    await expect(running).rejects.toBeInstanceOf(CrewAbortedError);
+    await abortedAtSecondCall('edited', (replies) => threeTaskCrew(replies, store));
 
     // The report task (not started when the run stopped) got a guardrail and a callback since.
     const second = threeTaskCrew(['analysis', 'short', 'a longer report'], store);
