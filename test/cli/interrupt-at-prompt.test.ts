@@ -1,23 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startInTerminal, type Terminal } from '../helpers/human-fixtures.js';
+import { FEEDBACK_PROMPT, hasPythonPty, startInTerminal, type Terminal } from '../helpers/human-fixtures.js';
 import { bin, ensureBuilt, fixture } from './cli-process.js';
 
 beforeAll(ensureBuilt, 120_000);
 
-const PROMPT = 'Feedback> ';
-
-function hasPythonPty(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const PROMPT = FEEDBACK_PROMPT;
 
 describe.skipIf(!hasPythonPty())('Ctrl-C at the review prompt (the CLI in a pseudo-terminal)', () => {
   let dir: string;

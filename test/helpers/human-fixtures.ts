@@ -1,6 +1,6 @@
 // Shared pieces of the guardrail and human-input tests: a one-writer crew, a recorder of the states a
 // task actor goes through, event collection, and a real pseudo-terminal for interactive programs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { InspectionEvent, StateValue } from 'xstate';
 import { Agent, Crew, Task, type CrewEvent, type CrewOptions, type TaskOptions } from '../../src/index.js';
@@ -115,6 +115,19 @@ export interface Terminal {
   waitFor(match: (screen: string) => boolean, what: string, ms?: number): Promise<void>;
   exited: Promise<number | null>;
   kill(): void;
+}
+
+/** The terminal prompt's own text (src/runtime/human-feedback.ts). */
+export const FEEDBACK_PROMPT = 'Feedback> ';
+
+/** Whether this machine can run a pseudo-terminal (python3's pty module); tests that need one skip otherwise. */
+export function hasPythonPty(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts `command args…` in a real pseudo-terminal (python3's pty module), as a person would run it. */

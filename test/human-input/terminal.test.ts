@@ -1,19 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { occurrences, startInTerminal, type Terminal } from '../helpers/human-fixtures.js';
+import {
+  FEEDBACK_PROMPT,
+  hasPythonPty,
+  occurrences,
+  startInTerminal,
+  type Terminal,
+} from '../helpers/human-fixtures.js';
 
 const example = join(import.meta.dirname, '..', '..', 'examples', 'human-review.ts');
-const PROMPT = 'Feedback> ';
-
-function hasPythonPty(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const PROMPT = FEEDBACK_PROMPT;
 
 describe.skipIf(!hasPythonPty())(
   'the terminal prompt (examples/human-review.ts in a pseudo-terminal)',
