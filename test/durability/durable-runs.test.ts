@@ -154,17 +154,10 @@ describe('crew.replay', () => {
       { runId: 'first' },
     );
     // The last task's prompt was fixed (a new description, so a new id) and a task added after it.
-    const llm = new ScriptedLLM(['better report', 'summary', 'again', 'summary']);
-    const agent = new Agent({
-      id: 'analyst',
-      role: 'Analyst',
-      goal: 'Analyse {topic}',
-      backstory: 'Sharp.',
-      llm,
-    });
+    const base = threeTaskCrew(['better report', 'summary', 'again', 'summary'], store).crew;
+    const agent = base.agents[0];
     const tasks = [
-      new Task({ id: 'gather', description: 'Gather facts on {topic}', expectedOutput: 'facts', agent }),
-      new Task({ id: 'analyse', description: 'Analyse the facts', expectedOutput: 'analysis', agent }),
+      ...base.tasks.slice(0, 2),
       new Task({ description: 'Report on {topic} in depth', expectedOutput: 'report', agent }),
       new Task({ id: 'sum', description: 'Sum it up', expectedOutput: 'summary', agent }),
     ];
