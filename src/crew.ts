@@ -2,13 +2,7 @@ import { Observable } from 'rxjs';
 import type { Agent } from './agent.js';
 import type { CheckpointStore } from './checkpoint/types.js';
 import { validateCrew } from './crew-validation.js';
-import {
-  callbackFailed,
-  abortedBy,
-  CrewValidationError,
-  inCallback,
-  StatecrewError,
-} from './errors.js';
+import { callbackFailed, abortedBy, CrewValidationError, inCallback, StatecrewError } from './errors.js';
 import type { AgentStep, CrewEvent } from './events.js';
 import type { HumanInputHandler } from './human-input.js';
 import { placeholders, validateInputs, type Inputs } from './interpolation.js';
