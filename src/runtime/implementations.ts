@@ -171,13 +171,18 @@ const task = taskMachine.provide({
         }));
       }
     },
-    announceFailure: ({ context }) =>
-      emitTask(context, (env) => ({
+    announceFailure: ({ context }) => {
+      // A task whose callback or output file failed had its output recorded first: it has none now.
+      const env = getRun(context.runId);
+      runTask(env, context.spec.id).task.output = undefined;
+      env.outputs.delete(context.spec.id);
+      emitTask(context, () => ({
         type: 'task.failed',
         runId: env.runId,
         taskId: context.spec.id,
         error: runFailure(env, { taskId: context.spec.id, error: context.error! }),
-      })),
+      }));
+    },
     announceGuardrailFailure: ({ context }) => announceGuardrailFailure(context, false),
     announceGuardrailsExhausted: ({ context }) => announceGuardrailFailure(context, true),
     announceHumanInput: ({ context }) => {

@@ -99,6 +99,21 @@ describe('after a task is done', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('leaves a task whose callback failed without an output', async () => {
+    const { agent } = scriptedAgent('Writer', ['the text']);
+    const task = new Task({
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      callback: () => {
+        throw new Error('callback broke');
+      },
+    });
+    const error = await new Crew({ agents: [agent], tasks: [task] }).kickoff().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect(task.output).toBeUndefined();
+  });
+
   it('calls a function given as both task.callback and taskCallback once per task', async () => {
     const calls: string[] = [];
     const callback = (output: TaskOutput) => void calls.push(output.raw);
