@@ -90,6 +90,11 @@ export interface LoopContext {
   results: Record<string, string>;
   /** Delegations sent and not yet answered, by their request id → tool call id. */
   awaiting: Record<string, string>;
+  /**
+   * Delegations answered since the last model call, by tool call id (true: the coworker's work failed):
+   * the next model call tells the step callback their results, as the tool runner does for other tools.
+   */
+  replied?: Record<string, boolean>;
   lastCall?: string;
   usageCounts: Record<string, number>;
   protocol: 'native' | 'react';
@@ -100,10 +105,19 @@ export interface LoopContext {
   error?: ErrorData;
 }
 
+/** A delegation's answer, a tool result the step callback has not been told of yet. */
+export interface DelegationResult {
+  call: ToolCall;
+  result: string;
+  isError: boolean;
+}
+
 export interface ModelCallInput {
   runId: string;
   agentId: string;
   messages: ChatMessage[];
+  /** The delegations answered since the previous call (see `LoopContext.replied`). */
+  delegated?: DelegationResult[];
   deadline: number | null;
   /** The last call after `maxIter`: no tools offered. */
   final: boolean;
@@ -218,6 +232,7 @@ const loopUpdates = {
       results: {},
       usage: addUsage(loop.usage, turn.usage),
       answer: turn.toolCalls.length > 0 ? undefined : (turn.content ?? ''),
+      replied: undefined,
     };
   },
   // A retry after an error re-runs the same request from the conversation it was given (a first run's
@@ -234,6 +249,7 @@ const loopUpdates = {
     iterations: 0,
     parseAttempts: 0,
     lastCall: undefined,
+    replied: undefined,
     error: errorData((event as { error?: unknown }).error),
   }),
   recordToolRound: (loop, event) => {
@@ -257,6 +273,7 @@ const loopUpdates = {
       awaiting,
       results: { ...loop.results, [callId!]: reply.answer },
       usage: addUsage(loop.usage, reply.usage),
+      replied: { ...loop.replied, [callId!]: reply.failed === true },
     };
   },
   appendToolMessages: (loop) => ({
@@ -330,6 +347,7 @@ const loopInputs = {
     runId: loop.runId,
     agentId: loop.agent.id,
     messages: loop.messages,
+    ...(loop.replied ? { delegated: delegatedResults(loop, loop.replied) } : {}),
     deadline: loop.deadline,
     final,
     work: loop.request,
@@ -532,6 +550,12 @@ export type LoopStates = {
   forcing: object;
   checking: object;
 };
+
+function delegatedResults(loop: LoopContext, replied: Record<string, boolean>): DelegationResult[] {
+  return loop.calls
+    .filter((call) => call.id in replied)
+    .map((call) => ({ call, result: loop.results[call.id] ?? '', isError: replied[call.id] }));
+}
 
 /** The request id of the delegation a tool call of the loop sends. */
 export function delegationId(loop: LoopContext, callId: string): string {

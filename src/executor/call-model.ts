@@ -24,6 +24,10 @@ const refusedTools = new WeakSet<LLM>();
 export async function callModel(input: ModelCallInput, signal: AbortSignal): Promise<ModelTurn> {
   const env = getRun(input.runId);
   const agent = runAgent(env, input.agentId);
+  // The coworkers' answers to the last round's delegations are that round's last tool results.
+  for (const { call, result, isError } of input.delegated ?? []) {
+    await notifyStep(env, agent, servedTask(input.work), { kind: 'tool_result', call, result, isError });
+  }
   const { definitions } = jobTools(
     env,
     agent,

@@ -343,6 +343,32 @@ describe('the hierarchical process', () => {
     expect(asked).toMatchObject({ isError: true, result: expect.stringContaining('writer down') });
   });
 
+  it("gives the delegating agent's stepCallback the delegation's result, like any tool result", async () => {
+    const steps: string[] = [];
+    const t = team([], ['the facts']);
+    const boss = new Agent({
+      id: 'boss',
+      role: 'Boss',
+      goal: 'Lead',
+      backstory: 'b',
+      llm: new ScriptedLLM([{ toolCalls: [delegate('Researcher')] }, 'done']),
+      stepCallback: (step) =>
+        void steps.push(
+          step.kind === 'tool_result'
+            ? `tool_result:${step.call.name}:${step.result}:${step.isError}`
+            : step.kind,
+        ),
+    });
+    const crew = new Crew({
+      agents: [t.researcherAgent],
+      tasks: [new Task({ id: 'job', description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerAgent: boss,
+    });
+    await crew.kickoff();
+    expect(steps).toEqual(['answer', 'tool_call', 'tool_result:delegate_work:the facts:false', 'answer']);
+  });
+
   it('names the worker in delegation.replied when its work failed', async () => {
     const worker = new Agent({
       id: 'researcher',
