@@ -225,15 +225,16 @@ type LoopUpdate = (loop: LoopContext, event: AnyEventObject) => Partial<LoopCont
 const loopUpdates = {
   recordTurn: (loop, event) => {
     const turn = outputOf<ModelTurn>(event);
-    return {
+    const update = {
       messages: [...(turn.sent ?? loop.messages), turn.assistant],
       calls: turn.toolCalls,
       protocol: turn.protocol,
       results: {},
       usage: addUsage(loop.usage, turn.usage),
       answer: turn.toolCalls.length > 0 ? undefined : (turn.content ?? ''),
-      replied: undefined,
     };
+    // The call that just answered told the step callback of the delegations' results.
+    return loop.replied ? { ...update, replied: undefined } : update;
   },
   // A retry after an error re-runs the same request from the conversation it was given (a first run's
   // opening prompt is written again by its next model call): messages and iterations start over, but the
@@ -343,15 +344,17 @@ export function delegationsOf(
 
 /** What the invoked actors of the loop are given. */
 const loopInputs = {
-  modelCall: (loop: LoopContext, final: boolean): ModelCallInput => ({
-    runId: loop.runId,
-    agentId: loop.agent.id,
-    messages: loop.messages,
-    ...(loop.replied ? { delegated: delegatedResults(loop, loop.replied) } : {}),
-    deadline: loop.deadline,
-    final,
-    work: loop.request,
-  }),
+  modelCall: (loop: LoopContext, final: boolean): ModelCallInput => {
+    const input = {
+      runId: loop.runId,
+      agentId: loop.agent.id,
+      messages: loop.messages,
+      deadline: loop.deadline,
+      final,
+      work: loop.request,
+    };
+    return loop.replied ? { ...input, delegated: delegatedResults(loop, loop.replied) } : input;
+  },
   toolRun: (loop: LoopContext): ToolRunInput => ({
     runId: loop.runId,
     agentId: loop.agent.id,
