@@ -66,6 +66,8 @@ export type CrewEvent =
       toolCalls?: ToolCall[];
       usage: UsageMetrics;
     })
+  /** A request that failed (after the model's own retries): every `llm.request` ends in a response or this. */
+  | (AgentEvent & { type: 'llm.failed'; model: string; error: Error })
   | (AgentEvent & { type: 'tool.called'; call: ToolCall })
   | (AgentEvent & { type: 'tool.result'; call: ToolCall; result: string; isError: boolean; cached: boolean })
   | (AgentEvent & {

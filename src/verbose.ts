@@ -46,6 +46,8 @@ function describe(event: CrewEvent): string | undefined {
       return event.content?.trim()
         ? `    💬 ${event.agentId}: ${oneLine(event.content, MAX_TEXT)}`
         : undefined;
+    case 'llm.failed':
+      return `    ✗ ${event.agentId}: model call failed: ${oneLine(event.error.message, MAX_TEXT)}`;
     case 'tool.called':
       return `    ⚙ ${event.call.name}(${event.call.arguments})`;
     case 'tool.result': {

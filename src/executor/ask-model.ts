@@ -27,15 +27,24 @@ export async function askModel(
   await agent.limiter?.acquire(signal);
   if (env.observed) {
     const toolNames = (request.tools ?? []).map((t) => t.name);
-    env.emit({ type: 'llm.request', ...source, model, messages: request.messages, toolNames });
+    // A copy: a subscriber that edits the event's list does not edit the conversation.
+    env.emit({ type: 'llm.request', ...source, model, messages: [...request.messages], toolNames });
   }
   const onDelta = env.wantsDeltas
     ? (delta: string) => env.emit({ type: 'llm.delta', ...source, delta })
     : undefined;
-  const response = checkedResponse(
-    model,
-    await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) }),
-  );
+  let answered: unknown;
+  try {
+    answered = await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });
+  } catch (error) {
+    // Like a late answer, a failure after the call was given up (aborted, out of time) is not reported.
+    if (env.observed && !signal.aborted) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      env.emit({ type: 'llm.failed', ...source, model, error: failure });
+    }
+    throw error;
+  }
+  const response = checkedResponse(model, answered);
   const usage = usageOfResponse(response.usage);
   const task = source.taskId ?? '';
   env.usageByTask.set(task, addUsage(env.usageByTask.get(task) ?? emptyUsage(), usage));

@@ -27,6 +27,7 @@ const AGENT_EVENTS = new Set([
   'llm.request',
   'llm.delta',
   'llm.response',
+  'llm.failed',
   'tool.called',
   'tool.result',
   'delegation.sent',
@@ -176,13 +177,14 @@ describe('crew.stream()', () => {
       'crew.started',
       'task.started',
       'llm.request',
+      'llm.failed',
       'task.failed',
       'crew.failed',
     ]);
     const failed = events.at(-1) as Extract<CrewEvent, { type: 'crew.failed' }>;
     expect(failed.error).toBeInstanceOf(TaskExecutionError);
     expect(failed.error.message).toContain('model down');
-    expect((events[3] as Extract<CrewEvent, { type: 'task.failed' }>).taskId).toBe(task.id);
+    expect((events[4] as Extract<CrewEvent, { type: 'task.failed' }>).taskId).toBe(task.id);
   });
 
   it('emits crew.failed and completes when the kickoff is rejected before the run starts', async () => {
@@ -251,6 +253,34 @@ describe('crew.stream()', () => {
     await expect.poll(() => slow.llm.calls.length).toBe(1);
     controller.abort(shutdown);
     await expect(run).rejects.toMatchObject({ code: 'aborted', cause: shutdown });
+  });
+
+  it('ends every llm.request with llm.response or llm.failed, and gives subscribers a copy of the messages', async () => {
+    const { agent } = scriptedAgent('Worker', [new Error('model down'), 'second try'], { maxRetryLimit: 1 });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x', agent })],
+    });
+    const events: CrewEvent[] = [];
+    await new Promise<void>((resolve, reject) =>
+      crew.stream().subscribe({
+        next: (event) => {
+          events.push(event);
+          // A subscriber that edits what it was given changes nothing in the run.
+          if (event.type === 'llm.request') event.messages.splice(0);
+        },
+        complete: resolve,
+        error: reject,
+      }),
+    );
+    const llm = events.filter((e) => e.type.startsWith('llm.') && e.type !== 'llm.delta').map((e) => e.type);
+    expect(llm).toEqual(['llm.request', 'llm.failed', 'llm.request', 'llm.response']);
+    expect(events.find((e) => e.type === 'llm.failed')).toMatchObject({
+      error: { message: expect.stringContaining('model down') },
+    });
+    const output = (events.at(-1) as Extract<CrewEvent, { type: 'crew.completed' }>).output;
+    expect(output.raw).toBe('second try');
+    expect(output.tasksOutput[0].messages.length).toBeGreaterThanOrEqual(3);
   });
 
   it('aborts the run when the subscriber unsubscribes', async () => {
