@@ -1,3 +1,4 @@
+import { StatecrewError } from '../errors.js';
 import { writeOutputFile } from '../output-file.js';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
 import type { RunEnv, RunTask } from './run-env.js';
@@ -13,10 +14,14 @@ export async function completeTask(
   signal: AbortSignal,
 ): Promise<TaskOutputData> {
   const output = recordOutput(env, task, data);
-  await task.task.callback?.(output);
+  const { callback } = task.task;
+  if (callback) await inTaskCallback(task, 'callback', () => callback(output));
   // Each step waits for the one before: once the run is stopped, none of the rest is started.
   signal.throwIfAborted();
-  if (env.taskCallback && env.taskCallback !== task.task.callback) await env.taskCallback(output);
+  const { taskCallback } = env;
+  if (taskCallback && taskCallback !== callback) {
+    await inTaskCallback(task, "crew's taskCallback", () => taskCallback(output));
+  }
   signal.throwIfAborted();
   if (task.outputFile) {
     await writeOutputFile(task.outputFile, output, { createDirectory: task.task.createDirectory });
@@ -24,6 +29,22 @@ export async function completeTask(
   signal.throwIfAborted();
   announceCompleted(env, task, output);
   return data;
+}
+
+/** A user's callback that throws fails the task with `callback_failed` (its error as the cause), as a stepCallback does. */
+async function inTaskCallback(task: RunTask, which: string, call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StatecrewError(
+      'callback_failed',
+      `The ${which} of task '${task.task.label}' failed: ${message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /** The same for a task with no callback and no output file: nothing to wait for. */

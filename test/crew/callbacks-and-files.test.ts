@@ -99,7 +99,7 @@ describe('after a task is done', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('leaves a task whose callback failed without an output', async () => {
+  it('fails a task whose callback throws with callback_failed, and leaves it without an output', async () => {
     const { agent } = scriptedAgent('Writer', ['the text']);
     const task = new Task({
       description: 'Write',
@@ -112,6 +112,12 @@ describe('after a task is done', () => {
     const error = await new Crew({ agents: [agent], tasks: [task] }).kickoff().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskExecutionError);
     expect(task.output).toBeUndefined();
+    // Like a throwing stepCallback: callback_failed, naming the task, the callback's error as its cause.
+    expect((error as TaskExecutionError).cause).toMatchObject({
+      code: 'callback_failed',
+      message: "The callback of task 'Write' failed: callback broke",
+      cause: { message: 'callback broke' },
+    });
   });
 
   it('calls a function given as both task.callback and taskCallback once per task', async () => {
