@@ -28,7 +28,8 @@ export async function completeTask(
   }
   signal.throwIfAborted();
   announceCompleted(env, task, output);
-  return data;
+  // What the callbacks made of the output (crewAI passes the object itself on) is what the crew records.
+  return output.toData();
 }
 
 /** A user's callback that throws fails the task with `callback_failed` (its error as the cause), as a stepCallback does. */

@@ -15,7 +15,7 @@ import {
   type CrewEvent,
   type TaskOutput,
 } from '../../src/index.js';
-import { deferred, flush, scriptedAgent } from '../helpers/crew-fixtures.js';
+import { deferred, flush, scriptedAgent, taskPrompt } from '../helpers/crew-fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -118,6 +118,22 @@ describe('after a task is done', () => {
       message: "The callback of task 'Write' failed: callback broke",
       cause: { message: 'callback broke' },
     });
+  });
+
+  it("passes on what a callback made of the output: the next task's context and the crew's output see it", async () => {
+    const { agent, llm } = scriptedAgent('Writer', ['draft text', 'final']);
+    const first = new Task({
+      description: 'Draft',
+      expectedOutput: 'x',
+      agent,
+      callback: (output) => {
+        output.raw = output.raw.toUpperCase();
+      },
+    });
+    const second = new Task({ description: 'Finish', expectedOutput: 'x', agent });
+    const output = await new Crew({ agents: [agent], tasks: [first, second] }).kickoff();
+    expect(output.tasksOutput[0].raw).toBe('DRAFT TEXT');
+    expect(taskPrompt(llm.calls[1])).toContain('DRAFT TEXT');
   });
 
   it('calls a function given as both task.callback and taskCallback once per task', async () => {
