@@ -54,11 +54,17 @@ export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): 
       `Tool '${options.name}': cacheFunction must be a function (got ${typeof cacheFunction})`,
     );
   }
-  // Methods are read through the prototype (a class instance's `execute`) and stay bound to the options.
+  // Read one by one, through getters and the prototype (a class instance's fields, getters and methods);
+  // methods stay bound to the object they came from.
+  const { name, description, schema, resultAsAnswer, maxUsageCount } = options;
   return Object.freeze({
-    ...options,
+    name,
+    description,
+    schema,
     execute: execute.bind(options),
     ...(cacheFunction ? { cacheFunction: cacheFunction.bind(options) } : {}),
+    ...(resultAsAnswer !== undefined ? { resultAsAnswer } : {}),
+    ...(maxUsageCount !== undefined ? { maxUsageCount } : {}),
   }) as Tool<TSchema>;
 }
 

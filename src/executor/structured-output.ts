@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wrapsRoot } from '../llm/openai-mapping.js';
 
 export type StructuredResult<T> =
   { ok: true; value: T; json: Record<string, unknown> | undefined } | { ok: false; error: string };
@@ -16,7 +17,8 @@ const NO_JSON =
  * and validates it. Errors are written for the model, which is asked again with them.
  */
 export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): StructuredResult<T> {
-  const candidates = jsonCandidates(text).flatMap(withUnwrapped);
+  const unwrapFirst = wrapsRoot(schema);
+  const candidates = jsonCandidates(text).flatMap((candidate) => withUnwrapped(candidate, unwrapFirst));
   if (candidates.length === 0) return { ok: false, error: NO_JSON };
   let closest: { length: number; error: z.ZodError } | undefined;
   for (const candidate of candidates) {
@@ -38,12 +40,14 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
 /**
  * A schema whose root is not an object is asked for as `{ "value": … }` (OpenAI's structured outputs need
  * an object root; src/llm/openai-mapping.ts). A model that wraps that object in a fence or in prose gets it
- * back whole, so the value inside is tried too, after the object itself.
+ * back whole, so the value inside is tried too: first for such a schema (which might accept the wrapper
+ * itself, `z.unknown()` say), after the object for any other.
  */
-function withUnwrapped(candidate: Candidate): Candidate[] {
+function withUnwrapped(candidate: Candidate, unwrapFirst: boolean): Candidate[] {
   const { value } = candidate;
-  const wrapped = isPlainObject(value) && Object.keys(value).length === 1 && 'value' in value;
-  return wrapped ? [candidate, { value: value.value, length: candidate.length }] : [candidate];
+  if (!(isPlainObject(value) && Object.keys(value).length === 1 && 'value' in value)) return [candidate];
+  const inner = { value: value.value, length: candidate.length };
+  return unwrapFirst ? [inner, candidate] : [candidate, inner];
 }
 
 /** Parsed JSON values, from the most to the least explicit way of giving them; one tier only. */

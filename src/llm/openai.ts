@@ -73,14 +73,17 @@ export class OpenAILLM implements LLM {
     if (signal?.aborted) throw abortError(signal);
     const { client, redactor } = this.#connect();
     const ctx = this.#errorContext(client, redactor, signal);
-    const retries = ctx.attempts - 1;
+    // A client the user passed in may come from another copy of the SDK (whose errors our checks would not
+    // recognise): it keeps retrying itself, as before.
+    const ours = !this.#options.client;
+    const retries = ours ? ctx.attempts - 1 : 0;
     // Retried here, not by the SDK, whose wait between attempts an abort cannot end.
     for (let retry = 0; ; retry++) {
       try {
         return await this.#attempt(client, request, ctx);
       } catch (error) {
         if (signal?.aborted || ctx.idleTimedOut || retry >= retries || !isRetryable(error)) {
-          throw toLLMError(error, { ...ctx, attempts: retry + 1 });
+          throw toLLMError(error, ours ? { ...ctx, attempts: retry + 1 } : ctx);
         }
         await pause(retryDelayMs(error, retry), signal);
       }
@@ -166,12 +169,17 @@ export class OpenAILLM implements LLM {
   }
 
   /**
-   * The SDK makes one attempt (`call` retries); the timeout only when the user set one, so a client they
-   * passed in keeps its own otherwise.
+   * Our own client makes one attempt (`call` retries); a client the user passed in gets only what they set
+   * explicitly here, and keeps its own settings otherwise.
    */
   #requestOptions(signal: AbortSignal): OpenAI.RequestOptions {
-    const { timeout } = this.#options;
-    return { signal, maxRetries: 0, ...(timeout !== undefined ? { timeout } : {}) };
+    const { maxRetries, timeout, client } = this.#options;
+    const retries = client ? maxRetries : 0;
+    return {
+      signal,
+      ...(retries !== undefined ? { maxRetries: retries } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+    };
   }
 
   #connect(): Connection {
@@ -180,7 +188,7 @@ export class OpenAILLM implements LLM {
   }
 
   #wrap(client: OpenAI): Connection {
-    return { client, redactor: this.#redactor([client.apiKey]) };
+    return { client, redactor: this.#redactor([client.apiKey, ...urlCredentials(client.baseURL)]) };
   }
 
   #create(): Connection {
@@ -223,20 +231,32 @@ export class OpenAILLM implements LLM {
       this.#options.apiKey,
       process.env.OPENAI_API_KEY,
       ...headerSecrets,
-      ...urlCredentials(this.#options.baseURL ?? process.env.OPENAI_BASE_URL),
+      ...urlCredentials(nonEmpty(this.#options.baseURL) ?? nonEmpty(process.env.OPENAI_BASE_URL)),
     ]);
   }
 }
 
-/** The user and password a base URL carries (`http://user:pass@host/v1`), as they may appear in errors. */
+/**
+ * The credentials a base URL carries (`http://user:pass@host/v1`, or a token as the user name), as they
+ * may appear in errors, raw and decoded.
+ */
 function urlCredentials(baseURL: string | undefined): string[] {
   if (!baseURL) return [];
   try {
     const { username, password } = new URL(baseURL);
-    const decoded = [username, password].map((part) => (part ? decodeURIComponent(part) : ''));
-    return [password, decoded[1], username && password ? `${username}:${password}` : ''].filter(Boolean);
+    // A user name beside a password is not a secret (and may be a common word); alone, it is the token.
+    const parts = password ? [password, `${username}:${password}`] : [username];
+    return [...parts, ...parts.map(decoded)].filter(Boolean);
   } catch {
     return [];
+  }
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
 }
 

@@ -104,7 +104,9 @@ describe('the native tool loop', () => {
   it("takes a class instance's execute method, bound to the instance", async () => {
     class Lookup {
       readonly name = 'lookup';
-      readonly description = 'Looks a word up';
+      get description() {
+        return 'Looks a word up';
+      }
       readonly schema = z.object({ word: z.string() });
       readonly prefix = 'found';
       execute({ word }: { word: string }) {
@@ -112,6 +114,7 @@ describe('the native tool loop', () => {
       }
     }
     const lookup = tool(new Lookup());
+    expect(lookup.description).toBe('Looks a word up');
     expect(await lookup.execute({ word: 'tea' }, { signal: new AbortController().signal, agent: 'a' })).toBe(
       'found tea',
     );

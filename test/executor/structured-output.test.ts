@@ -32,6 +32,10 @@ describe('parseStructuredOutput', () => {
       ok: true,
       value: ['a'],
     });
+    // A schema that would take the wrapper too gets the value inside it.
+    expect(parseStructuredOutput('```json\n{"value": [1, 2]}\n```', z.unknown())).toMatchObject({
+      value: [1, 2],
+    });
     // An object schema with a `value` field takes the object itself.
     const boxed = z.object({ value: z.number() });
     expect(parseStructuredOutput('```\n{"value": 3}\n```', boxed)).toMatchObject({

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import OpenAI from 'openai';
@@ -280,6 +281,16 @@ describe('OpenAILLM retries and errors', () => {
     const started = performance.now();
     await llm.call(ask());
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('should let a client passed in retry itself, even one from another copy of the SDK', async () => {
+    const { server } = await setup({ script: [{ status: 429, retryAfterMs: 1 }, 'ok'] });
+    // The CommonJS build: its error classes are not the ones statecrew's own import knows.
+    const { OpenAI: OtherOpenAI } = createRequire(import.meta.url)('openai') as { OpenAI: typeof OpenAI };
+    const client = new OtherOpenAI({ baseURL: server.url, apiKey: KEY, maxRetries: 2 });
+    const llm = new OpenAILLM({ model: 'm', client });
+    expect((await llm.call(ask())).content).toBe('ok');
     expect(server.requests).toHaveLength(2);
   });
 
@@ -596,6 +607,18 @@ describe('OpenAILLM and what a server sends that is not whole', () => {
       expect(error.message).toMatch(/ended before the model finished/);
     } finally {
       await server.close();
+    }
+  });
+
+  it('keeps a token given as the user name of a base URL out of its errors, also on a client passed in', async () => {
+    const url = 'http://sk-tokenAsUser123@127.0.0.1:9/v1';
+    for (const llm of [
+      new OpenAILLM({ model: 'm', baseURL: url, apiKey: KEY, maxRetries: 0 }),
+      new OpenAILLM({ model: 'm', client: new OpenAI({ baseURL: url, apiKey: KEY, maxRetries: 0 }) }),
+    ]) {
+      const error = await failure(llm.call(ask()));
+      const shown = `${error.message} ${String((error as { cause?: Error }).cause?.message)} ${error.stack}`;
+      expect(shown).not.toContain('sk-tokenAsUser123');
     }
   });
 
