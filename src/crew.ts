@@ -218,7 +218,9 @@ export class Crew {
       const stopForwarding = whenAborted(outer, () => controller.abort(outer?.reason));
       const sink = this.#sink((event) => subscriber.next(event));
       const runId = options.runId ?? newRunId();
-      this.#run(inputs, { ...options, runId, signal: controller.signal }, sink).then(
+      // The id made here is new: only one the caller chose is looked up in the store.
+      const given = options.runId !== undefined;
+      this.#run(inputs, { ...options, runId, signal: controller.signal }, sink, given).then(
         () => subscriber.complete(),
         (error: Error) => {
           // A kickoff rejected before its run started (bad inputs, a beforeKickoff callback) ends the
@@ -332,9 +334,12 @@ export class Crew {
     // run whose earlier tasks match.
     const owner = this.#owner();
     const earlier = { ...owner, replayFrom: index };
+    // Without a run id, a run whose later tasks differ counts as this crew's only when it has this crew's
+    // name and at least one earlier task in common (else any crew's run would do, inputs and all).
+    const edited = index > 0 ? await latestRunOf(store, earlier, (c) => c.crewName === this.name) : undefined;
     const checkpoint = options.runId
       ? await loadCheckpoint(store, options.runId, earlier)
-      : ((await latestRunOf(store, owner)) ?? (await latestRunOf(store, earlier)))?.checkpoint;
+      : ((await latestRunOf(store, owner)) ?? edited)?.checkpoint;
     if (!checkpoint)
       throw new StatecrewError(
         'unknown_run',
@@ -348,11 +353,16 @@ export class Crew {
     return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(), { startAt: index, outcomes });
   }
 
-  async #run(inputs: Inputs | undefined, options: KickoffOptions, sink: Sink): Promise<CrewOutput> {
+  async #run(
+    inputs: Inputs | undefined,
+    options: KickoffOptions,
+    sink: Sink,
+    chosenRunId = options.runId !== undefined,
+  ): Promise<CrewOutput> {
     // Aborted before it began: nothing runs (no beforeKickoff callback, no crew.started).
     if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
-    await this.#checkRunIdFree(options.runId);
+    if (chosenRunId) await this.#checkRunIdFree(options.runId);
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
     const prepared = await this.#beforeKickoff(inputs);

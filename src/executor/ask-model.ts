@@ -1,4 +1,4 @@
-import { StatecrewError } from '../errors.js';
+import { ExecutionTimeoutError, StatecrewError } from '../errors.js';
 import type { LLMRequest, LLMResponse } from '../llm/types.js';
 import type { RunAgent, RunEnv } from '../runtime/run-env.js';
 import { addUsage, emptyUsage, usageOfResponse, type UsageMetrics } from '../usage.js';
@@ -33,18 +33,31 @@ export async function askModel(
   const onDelta = env.wantsDeltas
     ? (delta: string) => env.emit({ type: 'llm.delta', ...source, delta })
     : undefined;
-  let answered: unknown;
+  const failed = (error: unknown) =>
+    env.emit({
+      type: 'llm.failed',
+      ...source,
+      model,
+      error: error instanceof Error ? error : new Error(String(error)),
+    });
+  // Out of time (maxExecutionTime): reported when the deadline passes, whether or not the model gives up.
+  const onAbort = () => {
+    if (env.observed && signal.reason instanceof ExecutionTimeoutError) failed(signal.reason);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  let response: LLMResponse;
   try {
-    answered = await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) });
+    response = checkedResponse(
+      model,
+      await agent.llm.call({ ...request, signal, ...(onDelta ? { onDelta } : {}) }),
+    );
   } catch (error) {
-    // Like a late answer, a failure after the call was given up (aborted, out of time) is not reported.
-    if (env.observed && !signal.aborted) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      env.emit({ type: 'llm.failed', ...source, model, error: failure });
-    }
+    // A call the run stopped is not reported (the run's end says why; a timeout was, above).
+    if (env.observed && !signal.aborted) failed(error);
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
-  const response = checkedResponse(model, answered);
   const usage = usageOfResponse(response.usage);
   const task = source.taskId ?? '';
   env.usageByTask.set(task, addUsage(env.usageByTask.get(task) ?? emptyUsage(), usage));

@@ -28,5 +28,16 @@ export function applyCurrentSpecs(crew: PersistedActor, input: CrewInput): void 
 function replaceSpec(actor: PersistedActor, current: Map<string, TaskSpec | AgentSpec>): void {
   const spec = actor.context?.spec as { id?: string } | undefined;
   const now = spec?.id === undefined ? undefined : current.get(spec.id);
-  if (now && actor.context) actor.context.spec = now;
+  if (!now || !actor.context) return;
+  actor.context.spec = now;
+  // A task's loop at work keeps its own copy of its agent's limits (maxIter, retries, maxExecutionTime).
+  const loop = actor.context.loop as { agent?: AgentSpec } | undefined;
+  if (loop?.agent && 'agent' in now) loop.agent = now.agent;
+  // An agent's jobs (coworkers' requests at work) are loops of that agent.
+  if (!('agent' in now)) {
+    for (const { snapshot } of Object.values(actor.children ?? {})) {
+      const job = snapshot?.context as { agent?: AgentSpec; request?: unknown } | undefined;
+      if (snapshot?.status === 'active' && job?.request && job.agent) job.agent = now;
+    }
+  }
 }

@@ -95,11 +95,13 @@ function differences(what: string, saved: string[], current: string[]): string[]
 export async function latestRunOf(
   store: CheckpointStore,
   crew: CheckpointOwner,
+  accept: (checkpoint: Checkpoint) => boolean = () => true,
 ): Promise<{ runId: string; checkpoint: Checkpoint } | undefined> {
   const runIds = await store.list();
   for (let i = runIds.length - 1; i >= 0; i--) {
     try {
-      return { runId: runIds[i], checkpoint: await loadCheckpoint(store, runIds[i], crew) };
+      const checkpoint = await loadCheckpoint(store, runIds[i], crew);
+      if (accept(checkpoint)) return { runId: runIds[i], checkpoint };
     } catch (error) {
       if (!(error instanceof StatecrewError && error.code === 'checkpoint_mismatch')) throw error;
     }

@@ -172,9 +172,12 @@ const task = taskMachine.provide({
       }
     },
     announceFailure: ({ context }) => {
-      // A task whose callback or output file failed had its output recorded first: it has none now.
+      // A task whose callback or output file failed had its output recorded first: it has none now
+      // (unless a run of the same crew at the same time has recorded another since).
       const env = getRun(context.runId);
-      runTask(env, context.spec.id).task.output = undefined;
+      const { task } = runTask(env, context.spec.id);
+      if (task.output !== undefined && task.output === env.outputs.get(context.spec.id))
+        task.output = undefined;
       env.outputs.delete(context.spec.id);
       emitTask(context, () => ({
         type: 'task.failed',

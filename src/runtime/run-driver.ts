@@ -107,8 +107,8 @@ export function createRun(options: LaunchOptions): CrewRun {
     // longer than ABORT_WAIT_MS: a store that hangs must not hold the abort for ever. They still go on
     // being written; `flush` (crew.flushCheckpoints) waits for them.
     if (result.error instanceof CrewAbortedError) {
+      // Not unref'd: a process whose only work left is this wait still sees the abort's rejection.
       const timer = setTimeout(() => resolveEnded(result), ABORT_WAIT_MS);
-      timer.unref();
       const done = () => {
         clearTimeout(timer);
         resolveEnded(result);
@@ -161,8 +161,9 @@ export function createRun(options: LaunchOptions): CrewRun {
  */
 function restored(snapshot: Snapshot<unknown>, input: CrewInput): Snapshot<unknown> {
   const copy = structuredClone(snapshot) as unknown as PersistedActor;
-  refreshDeadlines(copy, Date.now());
+  // The current specs first: a loop's fresh deadline comes from its agent's current maxExecutionTime.
   applyCurrentSpecs(copy, input);
+  refreshDeadlines(copy, Date.now());
   return copy as unknown as Snapshot<unknown>;
 }
 

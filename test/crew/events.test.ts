@@ -2,6 +2,7 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  Agent,
   ConditionalTask,
   Crew,
   CrewAbortedError,
@@ -10,7 +11,9 @@ import {
   Task,
   TaskExecutionError,
   tool,
+  type AgentOptions,
   type CrewEvent,
+  type LLM,
 } from '../../src/index.js';
 import { collect, deferred, scriptedAgent, until } from '../helpers/crew-fixtures.js';
 
@@ -281,6 +284,29 @@ describe('crew.stream()', () => {
     const output = (events.at(-1) as Extract<CrewEvent, { type: 'crew.completed' }>).output;
     expect(output.raw).toBe('second try');
     expect(output.tasksOutput[0].messages.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('ends a request with llm.failed also when the answer is unusable or the agent ran out of time', async () => {
+    const typesOf = async (llm: LLM, options: Partial<AgentOptions> = {}) => {
+      const agent = new Agent({
+        role: 'Worker',
+        goal: 'g',
+        backstory: 'b',
+        llm,
+        maxRetryLimit: 0,
+        ...options,
+      });
+      const crew = new Crew({
+        agents: [agent],
+        tasks: [new Task({ description: 'Work', expectedOutput: 'x', agent })],
+      });
+      const events = await collect(crew.stream());
+      return events.filter((e) => e.type.startsWith('llm.')).map((e) => e.type);
+    };
+    const unusable = { model: 'm', call: async () => 'a bare string' } as unknown as LLM;
+    expect(await typesOf(unusable)).toEqual(['llm.request', 'llm.failed']);
+    const never = { model: 'm', call: () => new Promise(() => {}) } as unknown as LLM;
+    expect(await typesOf(never, { maxExecutionTime: 50 })).toEqual(['llm.request', 'llm.failed']);
   });
 
   it('aborts the run when the subscriber unsubscribes', async () => {

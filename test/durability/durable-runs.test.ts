@@ -7,6 +7,7 @@ import {
   Agent,
   Crew,
   CrewAbortedError,
+  MemoryCheckpointStore,
   StatecrewError,
   Task,
   type CheckpointStore,
@@ -181,6 +182,26 @@ describe('crew.replay', () => {
     });
   });
 
+  it("never replays from another crew's run (and its inputs) when this crew has none", async () => {
+    const store = new MemoryCheckpointStore();
+    const other = new Agent({
+      id: 'analyst',
+      role: 'Analyst',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(['x']),
+    });
+    const theirs = [
+      new Task({ id: 'private', description: 'About {who}', expectedOutput: 'x', agent: other }),
+    ];
+    await new Crew({ name: 'theirs', agents: [other], tasks: theirs, checkpoint: store }).kickoff({
+      who: 'bob',
+    });
+    const { crew, llm } = threeTaskCrew([], store);
+    await expect(crew.replay('gather')).rejects.toMatchObject({ code: 'unknown_run' });
+    expect(llm.calls).toHaveLength(0);
+  });
+
   it('says so when the store holds no run of this crew', async () => {
     const store = new FileCheckpointStore(dir);
     const other = new Agent({
@@ -256,6 +277,24 @@ describe('crew.resume', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('gives the task that was at work the limits its agent has now (a raised maxExecutionTime applies)', async () => {
+    const store = new FileCheckpointStore(dir);
+    const crewWith = (replies: ScriptedReply[], maxExecutionTime: number) => {
+      const llm = new ScriptedLLM(replies);
+      const agent = new Agent({ id: 'a', role: 'Analyst', goal: 'g', backstory: 'b', llm, maxExecutionTime });
+      const tasks = [
+        new Task({ id: 'gather', description: 'Gather', expectedOutput: 'facts', agent }),
+        new Task({ id: 'analyse', description: 'Analyse', expectedOutput: 'analysis', agent }),
+      ];
+      return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
+    };
+    await abortedAtSecondCall('raised', (replies) => crewWith(replies, 1_000));
+    // The analysis takes 1.2 s: too long for the old limit, well within the new one.
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve('analysis'), 1_200));
+    const output = await crewWith([slow], 60_000).crew.resume('raised');
+    expect(output.raw).toBe('analysis');
   });
 
   it('runs the work not done yet to the crew as it is now: a guardrail and a callback added since apply', async () => {
