@@ -67,6 +67,14 @@ async function abortedAtSecondCall(
   return seen[0];
 }
 
+/** A run of another crew (named 'theirs', one task with `description`) into `store`. */
+async function otherCrewRun(store: CheckpointStore, description: string, inputs: Record<string, string>) {
+  const llm = new ScriptedLLM(['x']);
+  const agent = new Agent({ id: 'analyst', role: 'Analyst', goal: 'g', backstory: 'b', llm });
+  const tasks = [new Task({ id: 'elsewhere', description, expectedOutput: 'x', agent })];
+  await new Crew({ name: 'theirs', agents: [agent], tasks, checkpoint: store }).kickoff(inputs);
+}
+
 describe('checkpoints', () => {
   it('saves the crew snapshot after every task and when the run ends', async () => {
     const saves: Array<[string, string[]]> = [];
@@ -184,19 +192,7 @@ describe('crew.replay', () => {
 
   it("never replays from another crew's run (and its inputs) when this crew has none", async () => {
     const store = new MemoryCheckpointStore();
-    const other = new Agent({
-      id: 'analyst',
-      role: 'Analyst',
-      goal: 'g',
-      backstory: 'b',
-      llm: new ScriptedLLM(['x']),
-    });
-    const theirs = [
-      new Task({ id: 'private', description: 'About {who}', expectedOutput: 'x', agent: other }),
-    ];
-    await new Crew({ name: 'theirs', agents: [other], tasks: theirs, checkpoint: store }).kickoff({
-      who: 'bob',
-    });
+    await otherCrewRun(store, 'About {who}', { who: 'bob' });
     const { crew, llm } = threeTaskCrew([], store);
     await expect(crew.replay('gather')).rejects.toMatchObject({ code: 'unknown_run' });
     expect(llm.calls).toHaveLength(0);
@@ -204,17 +200,7 @@ describe('crew.replay', () => {
 
   it('says so when the store holds no run of this crew', async () => {
     const store = new FileCheckpointStore(dir);
-    const other = new Agent({
-      id: 'analyst',
-      role: 'Analyst',
-      goal: 'g',
-      backstory: 'b',
-      llm: new ScriptedLLM(['x']),
-    });
-    const theirs = [
-      new Task({ id: 'elsewhere', description: 'Other work', expectedOutput: 'x', agent: other }),
-    ];
-    await new Crew({ agents: [other], tasks: theirs, checkpoint: store }).kickoff({}, { runId: 'theirs' });
+    await otherCrewRun(store, 'Other work', {});
     const { crew, llm } = threeTaskCrew([], store);
     await expect(crew.replay('report')).rejects.toMatchObject({
       code: 'unknown_run',
