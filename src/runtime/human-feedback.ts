@@ -67,6 +67,9 @@ function reviewPrompt(taskName: string, output: TaskOutput, round: number): stri
   ].join('\n');
 }
 
+/** How long a Ctrl-C at the prompt waits for the process to stop the run before it fails the task. */
+const INTERRUPT_GRACE_MS = 1_000;
+
 function askOnce(taskName: string, output: TaskOutput, round: number, signal: AbortSignal): Promise<string> {
   if (signal.aborted) return Promise.reject(signal.reason);
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -78,7 +81,9 @@ function askOnce(taskName: string, output: TaskOutput, round: number, signal: Ab
       open = false;
       rl.close();
     };
+    let grace: NodeJS.Timeout | undefined;
     const settle = (settleWith: () => void) => {
+      clearTimeout(grace);
       signal.removeEventListener('abort', onAbort);
       closePrompt();
       settleWith();
@@ -89,10 +94,14 @@ function askOnce(taskName: string, output: TaskOutput, round: number, signal: Ab
     // and let the process decide: the CLI aborts the run, which stops this actor (onAbort) and keeps the
     // checkpoint taken when the task began to wait. Rejecting here would fail the task instead, and the
     // run with it, before the interrupt arrived. Until the run stops, the task waits for a
-    // `human.feedback` event, as it does without a terminal.
+    // `human.feedback` event, as it does without a terminal — for at most INTERRUPT_GRACE_MS: a program whose
+    // own SIGINT handler does not stop the run gets the task failed, rather than waiting for ever.
     rl.on('SIGINT', () => {
       closePrompt();
       process.kill(process.pid, 'SIGINT');
+      grace = setTimeout(() => {
+        settle(() => reject(new Error(`Interrupted while waiting for feedback on task '${taskName}'`)));
+      }, INTERRUPT_GRACE_MS);
     });
     // Ctrl+D (end of input) gives no answer: the task fails rather than being approved by accident.
     rl.on('close', () => {

@@ -67,3 +67,15 @@ it('Ctrl-C at the review prompt stops the run (CrewAbortedError) and fails no ta
   const resumed = await crew.with({ humanInput: () => '' }).resume('reviewed');
   expect(resumed.raw).toBe('DRAFT');
 });
+
+it("fails the task after a moment when the process's own SIGINT handling does not stop the run", async () => {
+  vi.spyOn(process, 'kill').mockImplementation(() => true); // a program that catches SIGINT and goes on
+  const crew = reviewedCrew(new MemoryCheckpointStore());
+  const run = crew.kickoff({}, { runId: 'caught' });
+  run.catch(() => {});
+  await vi.waitFor(() => expect(terminal.prompts.length).toBeGreaterThan(0));
+  terminal.prompts.at(-1)!.emit('SIGINT');
+  await expect(run).rejects.toMatchObject({
+    message: expect.stringContaining('Interrupted while waiting for feedback'),
+  });
+});
