@@ -329,17 +329,17 @@ export class Crew {
         `Task '${taskId}' is not in this crew's tasks (replay takes a task id: ${shown})`,
       );
     }
-    // Only the earlier tasks must match the run: the replayed one and the later ones may have been
-    // edited since (that is why one replays). Without a run id: this crew's newest run, else the newest
-    // run whose earlier tasks match.
+    // Only the earlier tasks must match the run: the replayed one and the later ones may have been edited
+    // since (that is why one replays). Without a run id: this crew's newest run, else the newest run with
+    // this crew's name and at least one earlier task in common (else any crew's run would do, inputs and
+    // all) — looked for only when the first search found nothing (each reads the store's checkpoints).
     const owner = this.#owner();
     const earlier = { ...owner, replayFrom: index };
-    // Without a run id, a run whose later tasks differ counts as this crew's only when it has this crew's
-    // name and at least one earlier task in common (else any crew's run would do, inputs and all).
-    const edited = index > 0 ? await latestRunOf(store, earlier, (c) => c.crewName === this.name) : undefined;
+    const edited = () =>
+      index > 0 ? latestRunOf(store, earlier, (c) => c.crewName === this.name) : undefined;
     const checkpoint = options.runId
       ? await loadCheckpoint(store, options.runId, earlier)
-      : ((await latestRunOf(store, owner)) ?? edited)?.checkpoint;
+      : ((await latestRunOf(store, owner)) ?? (await edited()))?.checkpoint;
     if (!checkpoint)
       throw new StatecrewError(
         'unknown_run',

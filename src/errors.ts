@@ -10,23 +10,29 @@ export class StatecrewError extends Error {
 }
 
 /**
- * A crew-level callback (`beforeKickoff`, `afterKickoff`) threw: code `callback_failed`, the message names
- * the callback, `cause` is what it threw. (A task's callbacks fail their task: TaskExecutionError.)
+ * A user's callback threw: code `callback_failed`, the message says whose (`subject`, e.g. "The
+ * stepCallback of agent 'Writer'"), `cause` is what it threw. A crew-level callback (`beforeKickoff`,
+ * `afterKickoff`) fails the kickoff with it; a task's and a step's fail their task (TaskExecutionError).
  */
-export async function inCallback<T>(name: string, call: () => T | Promise<T>): Promise<T> {
+export async function inCallbackOf<T>(subject: string, call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw callbackFailed(name, error);
+    throw callbackError(subject, error);
   }
 }
 
-export function callbackFailed(name: string, error: unknown): StatecrewError {
+export function callbackError(subject: string, error: unknown): StatecrewError {
   const message = error instanceof Error ? error.message : String(error);
-  return new StatecrewError('callback_failed', `The crew's ${name} callback failed: ${message}`, {
-    cause: error,
-  });
+  return new StatecrewError('callback_failed', `${subject} failed: ${message}`, { cause: error });
 }
+
+/** The same for a crew-level callback, by name (`beforeKickoff`). */
+export const inCallback = <T>(name: string, call: () => T | Promise<T>): Promise<T> =>
+  inCallbackOf(`The crew's ${name} callback`, call);
+
+export const callbackFailed = (name: string, error: unknown): StatecrewError =>
+  callbackError(`The crew's ${name} callback`, error);
 
 export type CrewValidationCode =
   | 'missing_agent_in_task'

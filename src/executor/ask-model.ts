@@ -41,10 +41,11 @@ export async function askModel(
       error: error instanceof Error ? error : new Error(String(error)),
     });
   // Out of time (maxExecutionTime): reported when the deadline passes, whether or not the model gives up.
+  // Watched only when someone listens: every model call of a run goes through here.
   const onAbort = () => {
-    if (env.observed && signal.reason instanceof ExecutionTimeoutError) failed(signal.reason);
+    if (signal.reason instanceof ExecutionTimeoutError) failed(signal.reason);
   };
-  signal.addEventListener('abort', onAbort, { once: true });
+  if (env.observed) signal.addEventListener('abort', onAbort, { once: true });
   let response: LLMResponse;
   try {
     response = checkedResponse(
@@ -56,7 +57,7 @@ export async function askModel(
     if (env.observed && !signal.aborted) failed(error);
     throw error;
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    if (env.observed) signal.removeEventListener('abort', onAbort);
   }
   const usage = usageOfResponse(response.usage);
   const task = source.taskId ?? '';

@@ -24,9 +24,10 @@ const refusedTools = new WeakSet<LLM>();
 export async function callModel(input: ModelCallInput, signal: AbortSignal): Promise<ModelTurn> {
   const env = getRun(input.runId);
   const agent = runAgent(env, input.agentId);
+  const source = sourceOf(input, agent);
   // The coworkers' answers to the last round's delegations are that round's last tool results.
   for (const { call, result, isError } of input.delegated ?? []) {
-    await notifyStep(env, agent, servedTask(input.work), { kind: 'tool_result', call, result, isError });
+    await notifyStep(env, agent, source.taskId, { kind: 'tool_result', call, result, isError });
   }
   const { definitions } = jobTools(
     env,
@@ -37,7 +38,6 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   );
   const describe = () =>
     `Agent '${agent.role}' exceeded its maxExecutionTime of ${agent.agent.maxExecutionTime} ms`;
-  const source = sourceOf(input, agent);
   const sent = await withDeadline(input.deadline, signal, describe, async (callSignal) => {
     const react = usesReAct(agent);
     const request = requestFor(env, agent, input, definitions, react);
@@ -55,7 +55,7 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
   const turn = react
     ? reactTurn(response, input.final, request.messages.length)
     : nativeTurn(response, input.final);
-  await notifyStep(env, agent, servedTask(input.work), {
+  await notifyStep(env, agent, source.taskId, {
     kind: 'answer',
     content: response.content,
     toolCalls: turn.toolCalls,

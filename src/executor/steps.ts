@@ -1,4 +1,4 @@
-import { StatecrewError } from '../errors.js';
+import { inCallbackOf } from '../errors.js';
 import type { AgentStep } from '../events.js';
 import type { RunAgent, RunEnv } from '../runtime/run-env.js';
 
@@ -25,18 +25,7 @@ export async function notifyStep(
       ...(taskId ? { taskId } : {}),
       step,
     });
-  if (!agent.stepCallback) return;
-  try {
-    await agent.stepCallback(step);
-  } catch (error) {
-    // A bug in the callback is not the model's: the task fails at once (callback_failed is not retried).
-    const message = error instanceof Error ? error.message : String(error);
-    throw new StatecrewError(
-      'callback_failed',
-      `The stepCallback of agent '${agent.role}' failed: ${message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const { stepCallback } = agent;
+  // A bug in the callback is not the model's: the task fails at once (callback_failed is not retried).
+  if (stepCallback) await inCallbackOf(`The stepCallback of agent '${agent.role}'`, () => stepCallback(step));
 }

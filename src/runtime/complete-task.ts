@@ -1,4 +1,4 @@
-import { StatecrewError } from '../errors.js';
+import { inCallbackOf } from '../errors.js';
 import { writeOutputFile } from '../output-file.js';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
 import type { RunEnv, RunTask } from './run-env.js';
@@ -15,12 +15,12 @@ export async function completeTask(
 ): Promise<TaskOutputData> {
   const output = recordOutput(env, task, data);
   const { callback } = task.task;
-  if (callback) await inTaskCallback(task, 'callback', () => callback(output));
+  if (callback) await inCallbackOf(`The callback of task '${task.task.label}'`, () => callback(output));
   // Each step waits for the one before: once the run is stopped, none of the rest is started.
   signal.throwIfAborted();
   const { taskCallback } = env;
   if (taskCallback && taskCallback !== callback) {
-    await inTaskCallback(task, "crew's taskCallback", () => taskCallback(output));
+    await inCallbackOf(`The crew's taskCallback of task '${task.task.label}'`, () => taskCallback(output));
   }
   signal.throwIfAborted();
   if (task.outputFile) {
@@ -30,22 +30,6 @@ export async function completeTask(
   announceCompleted(env, task, output);
   // What the callbacks made of the output (crewAI passes the object itself on) is what the crew records.
   return output.toData();
-}
-
-/** A user's callback that throws fails the task with `callback_failed` (its error as the cause), as a stepCallback does. */
-async function inTaskCallback(task: RunTask, which: string, call: () => unknown): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new StatecrewError(
-      'callback_failed',
-      `The ${which} of task '${task.task.label}' failed: ${message}`,
-      {
-        cause: error,
-      },
-    );
-  }
 }
 
 /** The same for a task with no callback and no output file: nothing to wait for. */

@@ -10,8 +10,7 @@ import type { CheckpointStore } from '../checkpoint/types.js';
 import { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
 import { whenAborted } from './when-aborted.js';
-import { applyCurrentSpecs } from './current-specs.js';
-import { refreshDeadlines, type PersistedActor } from './fresh-deadlines.js';
+import { restoredSnapshot } from './restore-snapshot.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
 export type CrewActor = Actor<CrewMachine>;
@@ -83,7 +82,8 @@ export function createRun(options: LaunchOptions): CrewRun {
   const actor: CrewActor = createActor(machineFor(env.process), {
     input: options.input,
     systemId: 'crew',
-    ...(options.snapshot ? { snapshot: restored(options.snapshot, options.input) } : {}),
+    // A restored run's work not done yet follows the crew as it is now, with fresh deadlines.
+    ...(options.snapshot ? { snapshot: restoredSnapshot(options.snapshot, options.input, Date.now()) } : {}),
     ...(inspect
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
@@ -152,19 +152,6 @@ export function createRun(options: LaunchOptions): CrewRun {
   const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };
   crewRuns.set(actor, run);
   return run;
-}
-
-/**
- * A checkpoint's snapshot made ready to run on (a copy; the checkpoint is left as it was): the agent loops
- * that were at work get their whole maxExecutionTime from now (they run their cut-off step again), and
- * the work not done yet follows the crew as it is now (fresh-deadlines.ts, current-specs.ts).
- */
-function restored(snapshot: Snapshot<unknown>, input: CrewInput): Snapshot<unknown> {
-  const copy = structuredClone(snapshot) as unknown as PersistedActor;
-  // The current specs first: a loop's fresh deadline comes from its agent's current maxExecutionTime.
-  applyCurrentSpecs(copy, input);
-  refreshDeadlines(copy, Date.now());
-  return copy as unknown as Snapshot<unknown>;
 }
 
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from 'xstate';
-import { refreshDeadlines, type PersistedActor } from '../../src/runtime/fresh-deadlines.js';
+import { refreshDeadlines, type PersistedActor } from '../../src/runtime/restore-snapshot.js';
 
 const agent = { id: 'w', maxExecutionTime: 1_000 };
 
