@@ -67,6 +67,17 @@ async function abortedAtSecondCall(
   return seen[0];
 }
 
+/** Two tasks (gather, analyse) of an agent with `maxExecutionTime`, checkpointed into `store`. */
+function timedCrew(replies: ScriptedReply[], store: CheckpointStore, maxExecutionTime: number) {
+  const llm = new ScriptedLLM(replies);
+  const agent = new Agent({ id: 'a', role: 'Analyst', goal: 'g', backstory: 'b', llm, maxExecutionTime });
+  const tasks = [
+    new Task({ id: 'gather', description: 'Gather', expectedOutput: 'facts', agent }),
+    new Task({ id: 'analyse', description: 'Analyse', expectedOutput: 'analysis', agent }),
+  ];
+  return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
+}
+
 /** A run of another crew (named 'theirs', one task with `description`) into `store`. */
 async function otherCrewRun(store: CheckpointStore, description: string, inputs: Record<string, string>) {
   const llm = new ScriptedLLM(['x']);
@@ -234,22 +245,7 @@ describe('crew.resume', () => {
 
   it('gives the task that was at work its whole maxExecutionTime again, however long the process was down', async () => {
     const store = new FileCheckpointStore(dir);
-    const crewWith = (replies: ScriptedReply[]) => {
-      const llm = new ScriptedLLM(replies);
-      const agent = new Agent({
-        id: 'a',
-        role: 'Analyst',
-        goal: 'g',
-        backstory: 'b',
-        llm,
-        maxExecutionTime: 60_000,
-      });
-      const tasks = [
-        new Task({ id: 'gather', description: 'Gather', expectedOutput: 'facts', agent }),
-        new Task({ id: 'analyse', description: 'Analyse', expectedOutput: 'analysis', agent }),
-      ];
-      return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
-    };
+    const crewWith = (replies: ScriptedReply[]) => timedCrew(replies, store, 60_000);
     await abortedAtSecondCall('down', crewWith);
 
     // Two minutes later (the clock only): twice the agent's maxExecutionTime.
@@ -267,15 +263,7 @@ describe('crew.resume', () => {
 
   it('gives the task that was at work the limits its agent has now (a raised maxExecutionTime applies)', async () => {
     const store = new FileCheckpointStore(dir);
-    const crewWith = (replies: ScriptedReply[], maxExecutionTime: number) => {
-      const llm = new ScriptedLLM(replies);
-      const agent = new Agent({ id: 'a', role: 'Analyst', goal: 'g', backstory: 'b', llm, maxExecutionTime });
-      const tasks = [
-        new Task({ id: 'gather', description: 'Gather', expectedOutput: 'facts', agent }),
-        new Task({ id: 'analyse', description: 'Analyse', expectedOutput: 'analysis', agent }),
-      ];
-      return { llm, crew: new Crew({ agents: [agent], tasks, checkpoint: store }) };
-    };
+    const crewWith = (replies: ScriptedReply[], limit: number) => timedCrew(replies, store, limit);
     await abortedAtSecondCall('raised', (replies) => crewWith(replies, 1_000));
     // The analysis takes 1.2 s: too long for the old limit, well within the new one.
     const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve('analysis'), 1_200));
