@@ -4,8 +4,10 @@ import type { Inputs } from '../interpolation.js';
  * The version of the checkpoint format this build writes; it reads this one and older ones.
  * 2: the crew snapshot's `context.outcomes` is in chunks by task position (format 1: one record by id).
  * 3: a task runs its agent's loop in its own states, its data in `context.loop` (format 2: a `job` child).
+ * 4: a finished task's outcome is kept once, in the crew's `context.outcomes` (format 3 also kept it in
+ *    the task actor's `output` and `context.outcome`).
  */
-export const CHECKPOINT_FORMAT_VERSION = 3;
+export const CHECKPOINT_FORMAT_VERSION = 4;
 
 /** What a checkpoint store keeps for one run: the crew's persisted XState snapshot and what it needs to resume. */
 export interface Checkpoint {
@@ -20,7 +22,10 @@ export interface Checkpoint {
   /** Why it was saved: a task finished, a task waits for a human, or the run ended. */
   reason: 'task.completed' | 'human.input.requested' | 'crew.completed' | 'crew.failed' | 'kickoff';
   savedAt: string;
-  /** `actor.getPersistedSnapshot()` of the crew actor (JSON-safe). */
+  /**
+   * `actor.getPersistedSnapshot()` of the crew actor (JSON-safe), each finished task's outcome kept once:
+   * in the crew's `context.outcomes` (the task actors' copies are put back when it is restored).
+   */
   snapshot: unknown;
 }
 

@@ -22,13 +22,16 @@ type CrewSnapshot = PersistedActor['snapshot'] & {
 /**
  * A checkpoint in this build's format, converted step by step from older ones:
  * - 1 → 2: the crew's outcomes, kept as one record by task id, go into chunks by task position;
- * - 2 → 3: a task ran its agent's loop as a `job` child; the loop now runs in the task's own states.
+ * - 2 → 3: a task ran its agent's loop as a `job` child; the loop now runs in the task's own states;
+ * - 3 → 4: nothing to convert: format 3 kept a finished task's outcome in its actor's snapshot too, where
+ *   format 4 leaves it out and the restore puts it back (only where it is missing).
  * Anything else is refused with `checkpoint_mismatch`.
  */
 export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
   let upgraded = checkpoint;
   if (upgraded.formatVersion === 1) upgraded = outcomesInChunks(upgraded);
   if (upgraded.formatVersion === 2) upgraded = loopsInTasks(upgraded);
+  if (upgraded.formatVersion === 3) upgraded = { ...upgraded, formatVersion: 4 };
   if (upgraded.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
     throw mismatch(checkpoint, `this statecrew reads formats 1 to ${CHECKPOINT_FORMAT_VERSION}`);
   }

@@ -2,6 +2,7 @@ import type { CrewContext } from '../../machines/crew-chart.js';
 import { outcomeCount } from '../../machines/crew-outcomes.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
+import { withoutFinishedOutcomes } from './finished-outcomes.js';
 import type { CrewActor } from './run-driver.js';
 import type { RunEnv } from './run-env.js';
 
@@ -231,7 +232,7 @@ export class RunCheckpointer {
       reason,
       savedAt: new Date().toISOString(),
       // XState never mutates a snapshot it has handed out; the store serialises it (once).
-      snapshot: actor.getPersistedSnapshot(),
+      snapshot: withoutFinishedOutcomes(actor.getPersistedSnapshot()),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Snapshot } from 'xstate';
 import type { CrewInput } from '../../machines/crew-chart.js';
 import type { AgentSpec, TaskSpec } from '../../machines/types.js';
+import { withFinishedOutcomes } from './finished-outcomes.js';
 
 /** The parts of a persisted actor snapshot the restore reads (machine snapshots and invoked promises). */
 export interface PersistedActor {
@@ -17,7 +18,8 @@ interface LoopLike {
 }
 
 /**
- * A checkpoint's snapshot made ready to run on (a copy; the checkpoint is left as it was): the work not
+ * A checkpoint's snapshot made ready to run on (a copy; the checkpoint is left as it was): finished task
+ * actors get their outcomes back (a checkpoint keeps them once, in the crew's context), the work not
  * done yet follows the crew as it is now, and the agent loops that were at work get their whole
  * `maxExecutionTime` from `now` (from their agent's current limit).
  */
@@ -26,7 +28,7 @@ export function restoredSnapshot(
   input: CrewInput,
   now: number,
 ): Snapshot<unknown> {
-  const copy = structuredClone(snapshot) as unknown as PersistedActor;
+  const copy = structuredClone(withFinishedOutcomes(snapshot)) as unknown as PersistedActor;
   applyCurrentSpecs(copy, input);
   refreshDeadlines(copy, now);
   return copy as unknown as Snapshot<unknown>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { toPromise, type Snapshot } from 'xstate';
 import { recordedOutcomes, type OutcomeChunks } from '../../machines/crew-outcomes.js';
 import {
   Agent,
@@ -12,6 +13,7 @@ import {
   type Checkpoint,
 } from '../../src/index.js';
 import { upgradeCheckpoint } from '../../src/runtime/checkpoint-upgrade.js';
+import { withFinishedOutcomes } from '../../src/runtime/finished-outcomes.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { deferred, until } from '../helpers/crew-fixtures.js';
 
@@ -52,6 +54,61 @@ function asFormat1(checkpoint: Checkpoint): Checkpoint {
     snapshot: { ...snapshot, context: { ...snapshot.context, outcomes } },
   };
 }
+
+type TaskActorSnapshot = { status: string; output?: unknown; context: { outcome?: unknown } };
+
+function taskActorIn(checkpoint: Checkpoint, taskId: string): TaskActorSnapshot {
+  const crew = checkpoint.snapshot as { children: Record<string, { snapshot: TaskActorSnapshot }> };
+  return crew.children[`task:${taskId}`].snapshot;
+}
+
+describe("a checkpoint keeps a finished task's outcome once", () => {
+  it("in the crew's context, not in the task's actor", async () => {
+    const store = await abortedRun((checkpoint) => checkpoint);
+    const saved = (await store.load('old'))!;
+
+    expect(JSON.stringify(saved).match(/"raw":"facts"/g)).toHaveLength(1);
+    const outcomes = (saved.snapshot as CrewSnapshot).context.outcomes as OutcomeChunks;
+    expect(recordedOutcomes({ outcomes }).gather).toMatchObject({ output: { raw: 'facts' } });
+    const gather = taskActorIn(saved, 'gather');
+    expect(gather.status).toBe('done');
+    expect(gather).not.toHaveProperty('output');
+    expect(gather.context).not.toHaveProperty('outcome');
+  });
+
+  it("gives a resumed run's finished task actors their outcomes back", async () => {
+    const store = await abortedRun((checkpoint) => checkpoint);
+    const { crew } = threeTaskCrew(['analysis', 'report'], store);
+
+    const actor = await crew.resumeActor('old');
+    // A finished task's actor is no longer in the system: its parent still holds it.
+    const gather = actor.getSnapshot().children['task:gather']!.getSnapshot() as TaskActorSnapshot;
+
+    expect(gather.output).toMatchObject({ status: 'done', output: { raw: 'facts' } });
+    expect(gather.context.outcome).toEqual(gather.output);
+    actor.start();
+    const output = await toPromise(actor);
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report']);
+  });
+
+  it('resumes a format-3 checkpoint, which kept it in the task actor too', async () => {
+    const store = await abortedRun((checkpoint) => ({
+      ...checkpoint,
+      formatVersion: 3,
+      snapshot: withFinishedOutcomes(checkpoint.snapshot as Snapshot<unknown>),
+    }));
+    const saved = (await store.load('old'))!;
+    expect(taskActorIn(saved, 'gather').output).toMatchObject({ output: { raw: 'facts' } });
+    const { crew } = threeTaskCrew(['analysis', 'report'], store);
+
+    const output = await crew.resume('old');
+
+    expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'analysis', 'report']);
+    const latest = (await store.load('old'))!;
+    expect(latest.formatVersion).toBe(CHECKPOINT_FORMAT_VERSION);
+    expect(taskActorIn(latest, 'gather')).not.toHaveProperty('output');
+  });
+});
 
 describe('checkpoints of an older format', () => {
   it('resumes a format-1 checkpoint (outcomes kept as one record)', async () => {
