@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { LLMError } from '../errors.js';
 import { abortError, AbortLink } from './abort.js';
 import { IdleTimer } from './idle-timer.js';
+import { ON_BYTES, watchedFetch } from './watched-fetch.js';
 import { toLLMError, type ErrorContext } from './openai-errors.js';
 import { isRetryable, pause, retryDelayMs } from './retry.js';
 import { fromCompletion, toChatParams, unwrapContent, wrapsRoot } from './openai-mapping.js';
@@ -155,7 +156,7 @@ export class OpenAILLM implements LLM {
       stream: true as const,
       stream_options: { include_usage: true },
     };
-    const stream = await client.chat.completions.create(params, this.#requestOptions(signal));
+    const stream = await client.chat.completions.create(params, this.#requestOptions(signal, idle));
     idle.kick();
     return readChatStream(stream, request.onDelta, () => idle.kick());
   }
@@ -169,16 +170,21 @@ export class OpenAILLM implements LLM {
   }
 
   /**
-   * Our own client makes one attempt (`call` retries); a client the user passed in gets only what they set
-   * explicitly here, and keeps its own settings otherwise.
+   * Our own client makes one attempt (`call` retries); on a stream it tells the idle timer of every piece
+   * that arrives (`watchedFetch`: a server's keep-alive comments are not a stall; a plain answer, sent in one
+   * go once generated, is not watched, which would cost every call). A client the user passed in gets only
+   * what they set explicitly here, and keeps its own settings otherwise.
    */
-  #requestOptions(signal: AbortSignal): OpenAI.RequestOptions {
+  #requestOptions(signal: AbortSignal, streamIdle?: IdleTimer): OpenAI.RequestOptions {
     const { maxRetries, timeout, client } = this.#options;
     const retries = client ? maxRetries : 0;
+    const onBytes = { [ON_BYTES]: () => streamIdle?.kick() } as OpenAI.RequestOptions['fetchOptions'];
+    const watched = client || !streamIdle ? {} : { fetchOptions: onBytes };
     return {
       signal,
       ...(retries !== undefined ? { maxRetries: retries } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
+      ...watched,
     };
   }
 
@@ -209,6 +215,7 @@ export class OpenAILLM implements LLM {
         maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
         timeout: timeout ?? DEFAULT_TIMEOUT_MS,
         ...(defaultHeaders ? { defaultHeaders } : {}),
+        fetch: watchedFetch,
       });
       return { client, redactor };
     } catch (error) {

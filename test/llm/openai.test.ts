@@ -598,6 +598,50 @@ describe('OpenAILLM and what a server sends that is not whole', () => {
     };
   }
 
+  /** A server on 127.0.0.1 whose stream sends SSE keep-alive comments every 50 ms for 400 ms, then its answer. */
+  async function keepAliveStream() {
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
+    const server = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 8; i++, await tick()) res.write(': keep-alive\n\n');
+      const chunk = {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: 'm',
+        choices: [
+          { index: 0, delta: { role: 'assistant', content: 'slow but sure' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      };
+      res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v1`,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
+
+  it("counts a stream's timeout from the last bytes received: keep-alive comments are not a stall", async () => {
+    const server = await keepAliveStream();
+    try {
+      const llm = new OpenAILLM({
+        model: 'm',
+        baseURL: server.url,
+        apiKey: KEY,
+        maxRetries: 0,
+        timeout: 200,
+      });
+      const response = await llm.call(ask('Hi', { onDelta: () => {} }));
+      expect(response.content).toBe('slow but sure');
+      expect(response.usage?.totalTokens).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('fails a stream that ends before the model said it finished, instead of taking the half answer', async () => {
     const server = await cutStream(['The answer ', 'is']);
     try {
