@@ -47,7 +47,10 @@ export async function execute(loaded: Crew, args: RunArgs, launch: Launch): Prom
     stderr(`run id: ${progress.runId() ?? 'unknown'}`);
     return 0;
   } catch (error) {
-    stderr(`statecrew: run failed: ${envRedactor().text(failureMessage(error, store))}`);
+    // By code: the crew module may load another copy of statecrew than the CLI's (src/cli/load-crew.ts).
+    const interrupted = controller.signal.aborted && (error as { code?: unknown } | null)?.code === 'aborted';
+    if (interrupted) stderr('statecrew: run stopped (interrupted); it did not finish');
+    else stderr(`statecrew: run failed: ${envRedactor().text(failureMessage(error, store))}`);
     const runId = progress.runId();
     if (runId) stderr(`run id: ${runId}`);
     if (runId && store) stderr(envRedactor().text(await resumeHint(store, runId, args)));

@@ -76,13 +76,18 @@ export async function askModel(
  */
 function checkedResponse(model: string, response: unknown): LLMResponse {
   const r = response as Partial<LLMResponse> | null | undefined;
-  const ok =
-    typeof r === 'object' &&
-    r !== null &&
-    (r.content === null || r.content === undefined || typeof r.content === 'string') &&
-    (r.toolCalls === undefined || Array.isArray(r.toolCalls));
+  if (typeof r !== 'object' || r === null) throw invalidResponse(model, response);
+  const calls = r.toolCalls;
+  // No content at all is an answer only when the model calls tools (`{ text }` would be an empty answer).
+  const content =
+    r.content === null || typeof r.content === 'string' || (r.content === undefined && !!calls?.length);
+  const ok = content && (calls === undefined || Array.isArray(calls));
   if (ok) return r as LLMResponse;
-  throw new StatecrewError(
+  throw invalidResponse(model, response);
+}
+
+function invalidResponse(model: string, response: unknown): StatecrewError {
+  return new StatecrewError(
     'invalid_llm_response',
     `Model '${model}': call() must resolve to { content: string | null, toolCalls?, usage? } (got ${shown(response)})`,
   );

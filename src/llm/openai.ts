@@ -208,6 +208,13 @@ export class OpenAILLM implements LLM {
       );
     }
     const redactor = this.#redactor([apiKey]);
+    if (baseURL && urlCredentials(baseURL).length > 0) {
+      // Node's fetch refuses such a URL on every request, as a "connection" error: say what to do instead.
+      throw new LLMError(
+        `Model "${this.model}": baseURL must not carry credentials (user:password@host): fetch refuses ` +
+          'URLs with them. Pass the key as apiKey, or the credentials in defaultHeaders (e.g. Authorization).',
+      );
+    }
     try {
       const client = new OpenAI({
         apiKey: apiKey ?? PLACEHOLDER_KEY,

@@ -1,7 +1,7 @@
 import { inCallbackOf } from '../errors.js';
 import { writeOutputFile } from '../output-file.js';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
-import type { RunEnv, RunTask } from './run-env.js';
+import { runLabel, type RunEnv, type RunTask } from './run-env.js';
 
 /**
  * What happens once a task's output is accepted (SPEC §5.8): the task's callback, then the crew's
@@ -15,12 +15,12 @@ export async function completeTask(
 ): Promise<TaskOutputData> {
   const output = recordOutput(env, task, data);
   const { callback } = task.task;
-  if (callback) await inCallbackOf(`The callback of task '${task.task.label}'`, () => callback(output));
+  if (callback) await inCallbackOf(`The callback of task '${runLabel(task)}'`, () => callback(output));
   // Each step waits for the one before: once the run is stopped, none of the rest is started.
   signal.throwIfAborted();
   const { taskCallback } = env;
   if (taskCallback && taskCallback !== callback) {
-    await inCallbackOf(`The crew's taskCallback of task '${task.task.label}'`, () => taskCallback(output));
+    await inCallbackOf(`The crew's taskCallback of task '${runLabel(task)}'`, () => taskCallback(output));
   }
   signal.throwIfAborted();
   if (task.outputFile) {

@@ -65,7 +65,7 @@ export async function loadCheckpoint(
 }
 
 /**
- * An agent's id is derived from its role and goal (unless set), so an agent edited since the run no
+ * An agent's id is derived from its role, goal and backstory (unless set), so an agent edited since the run no
  * longer matches the actor its tasks' snapshots name: refused here rather than failing a task later.
  */
 function checkAgents(checkpoint: Checkpoint, agentIds: string[]): void {
@@ -74,7 +74,7 @@ function checkAgents(checkpoint: Checkpoint, agentIds: string[]): void {
   if (detail.length === 0) return;
   throw new StatecrewError(
     'checkpoint_mismatch',
-    `The checkpoint of run '${checkpoint.runId}' does not match this crew: ${detail.join('; ')} (an agent's id comes from its role and goal unless it sets one)`,
+    `The checkpoint of run '${checkpoint.runId}' does not match this crew: ${detail.join('; ')} (an agent's id comes from its role, goal and backstory unless it sets one)`,
   );
 }
 

@@ -7,7 +7,7 @@ import {
   StatecrewError,
   TaskExecutionError,
 } from '../errors.js';
-import type { RunEnv } from './run-env.js';
+import { runLabel, type RunEnv } from './run-env.js';
 
 /** Errors that already say what went wrong to the user; anything else is wrapped in TaskExecutionError. */
 const PASSED_THROUGH = [CrewAbortedError, InterpolationError];
@@ -23,13 +23,9 @@ export function runFailure(env: RunEnv, failure: { taskId?: string; error: Error
   if (PASSED_THROUGH.some((kind) => error instanceof kind) || !failure.taskId) return error;
   const taskId = failure.taskId;
   const run = env.tasks.get(taskId);
-  const label = run?.task.label ?? taskId;
-  // The charts name a task by its run's name (its description with the inputs filled in).
-  const runName = run ? (run.task.name ?? run.description) : label;
+  const label = run ? runLabel(run) : taskId;
   const named = (message: string) =>
-    message.includes(`Task '${label}'`) || message.includes(`Task '${runName}'`)
-      ? message
-      : `Task '${label}': ${message}`;
+    message.includes(`Task '${label}'`) ? message : `Task '${label}': ${message}`;
   if (error instanceof GuardrailError || error instanceof OutputParsingError) {
     const Kind = error instanceof GuardrailError ? GuardrailError : OutputParsingError;
     return new Kind(named(error.message), {

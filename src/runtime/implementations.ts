@@ -35,6 +35,7 @@ import {
   getRun,
   keepingErrors,
   runAgent,
+  runLabel,
   runTask,
   type RunAgent,
   type RunEnv,
@@ -229,7 +230,7 @@ function emitTask(context: TaskContext, build: (env: RunEnv) => Parameters<RunEn
 function judgeOf(env: RunEnv, task: RunTask): RunAgent {
   if (task.task.agent) return runAgent(env, task.task.agent.id);
   const manager = [...env.agents.values()].find((a) => a.systemId === 'manager');
-  if (!manager) throw new Error(`Task '${task.task.label}' has no agent and the crew no manager`);
+  if (!manager) throw new Error(`Task '${runLabel(task)}' has no agent and the crew no manager`);
   return manager;
 }
 

@@ -38,6 +38,11 @@ export interface RunTask {
   coworkers: RunAgent[];
 }
 
+/** How errors of a run name its task: its name, else its description with the run's inputs filled in. */
+export function runLabel(task: RunTask): string {
+  return task.task.name ?? task.description;
+}
+
 /** Everything live a run needs that cannot sit in a snapshot: models, tools, callbacks, listeners. */
 export interface RunEnv {
   runId: string;

@@ -83,7 +83,8 @@ describe('statecrew run', () => {
     });
     expect(stdout).toBe('');
     expect(stderr).toContain('statecrew: interrupted, stopping the run');
-    expect(stderr).toMatch(/run failed: The crew run was aborted/);
+    expect(stderr).toContain('statecrew: run stopped (interrupted); it did not finish');
+    expect(stderr).not.toContain('run failed');
     expect(stderr).toMatch(RUN_ID);
     expect(code).toBe(130);
   });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toPromise } from 'xstate';
 import { Agent, Crew, InterpolationError, Task, type Inputs } from '../../src/index.js';
 import { replyingLLM, systemPrompt, taskPrompt } from '../helpers/crew-fixtures.js';
+import { rejectionOf } from '../helpers/loop-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -204,5 +205,43 @@ describe('kickoff inputs', () => {
     await crew.kickoff(inputs);
 
     expect(JSON.stringify(inputs)).toBe(frozen);
+  });
+});
+
+describe("a failed run's errors", () => {
+  it('name the task as the run saw it, its inputs filled in', async () => {
+    const agent = new Agent({
+      role: 'Writer',
+      goal: 'g',
+      backstory: 'b',
+      llm: { model: 'down', call: () => Promise.reject(new Error('model down')) },
+      maxRetryLimit: 0,
+    });
+    const task = new Task({
+      description: 'Write about {topic}',
+      expectedOutput: 'x',
+      agent,
+      callback: () => {},
+    });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+
+    const error = (await rejectionOf(crew.kickoff({ topic: 'tides' }))) as Error;
+
+    expect(error.message).toContain("Task 'Write about tides' failed: ");
+    expect(error.message).not.toContain('{topic}');
+  });
+
+  it("name it in a failed callback's error too", async () => {
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm: replyingLLM(() => 'ok') });
+    const callback = () => {
+      throw new Error('disk full');
+    };
+    const task = new Task({ description: 'Write about {topic}', expectedOutput: 'x', agent, callback });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+
+    const error = (await rejectionOf(crew.kickoff({ topic: 'tides' }))) as Error;
+
+    expect(error.message).toContain("The callback of task 'Write about tides'");
+    expect(error.message).not.toContain('{topic}');
   });
 });

@@ -359,6 +359,7 @@ describe('crew.resume', () => {
     expect(error).toMatchObject({ code: 'checkpoint_mismatch' });
     expect((error as Error).message).toContain('agents in the checkpoint but not in the crew: analyst');
     expect((error as Error).message).toContain(agent.id);
+    expect((error as Error).message).toContain('comes from its role, goal and backstory');
     expect(llm.calls).toHaveLength(0);
   });
 

@@ -1105,6 +1105,7 @@ describe('a hand-written model', () => {
     ['a bare string', 'the answer', 'a string'],
     ['nothing', undefined, 'undefined'],
     ['a content that is not text', { content: 42 }, '{"content":42}'],
+    ['an object without content (nor tool calls)', { text: 'Hello' }, '{"text":"Hello"}'],
   ])('that resolves to %s fails the task at once, saying what it got', async (_label, reply, got) => {
     let calls = 0;
     const llm = { model: 'mine', call: async () => (calls++, reply) } as unknown as LLM;
@@ -1119,6 +1120,28 @@ describe('a hand-written model', () => {
     expect((error as Error).message).toContain(`Model 'mine': call() must resolve to`);
     expect((error as Error).message).toContain(`(got ${got})`);
     expect(calls).toBe(1);
+  });
+});
+
+describe('a hand-written model that calls tools', () => {
+  it('may leave content out', async () => {
+    const echo = tool({
+      name: 'echo',
+      description: 'Echoes',
+      schema: z.object({ text: z.string() }),
+      execute: ({ text }) => text,
+    });
+    const replies: unknown[] = [
+      { toolCalls: [{ id: 'c1', name: 'echo', arguments: '{"text":"hi"}' }] },
+      { content: 'done' },
+    ];
+    const llm = { model: 'mine', call: async () => replies.shift() } as unknown as LLM;
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm, tools: [echo] });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write', expectedOutput: 'x', agent })],
+    });
+    expect((await crew.kickoff()).raw).toBe('done');
   });
 });
 

@@ -677,4 +677,22 @@ describe('OpenAILLM and what a server sends that is not whole', () => {
     const shown = `${error.message} ${String((error as { cause?: Error }).cause?.message)} ${error.stack}`;
     expect(shown).not.toContain('hunter2pass');
   });
+
+  it('refuses a base URL with credentials (which fetch never sends), saying what to do instead', async () => {
+    const server = await startFakeOpenAI({ script: ['hi'] });
+    servers.push(server);
+    const withCredentials = server.url.replace('http://', 'http://user:hunter2pass@');
+    vi.stubEnv('OPENAI_API_KEY', '');
+    vi.stubEnv('OPENAI_BASE_URL', withCredentials);
+    for (const llm of [
+      new OpenAILLM({ model: 'm', baseURL: withCredentials, apiKey: KEY, maxRetries: 0 }),
+      new OpenAILLM({ model: 'm', maxRetries: 0 }),
+    ]) {
+      const error = await failure(llm.call(ask()));
+      expect(error).toBeInstanceOf(LLMError);
+      expect(error.message).toMatch(/baseURL must not carry credentials.*defaultHeaders/);
+      expect(error.message).not.toContain('hunter2pass');
+    }
+    expect(server.requests).toHaveLength(0);
+  });
 });
