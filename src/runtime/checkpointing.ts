@@ -82,6 +82,15 @@ export class RunCheckpointer {
 
   /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
   observe(actor: CrewActor): void {
+    // Called from the actor's subscription, where a throw would be uncaught: it fails the run at its end.
+    try {
+      this.#observe(actor);
+    } catch (error) {
+      this.#error ??= error;
+    }
+  }
+
+  #observe(actor: CrewActor): void {
     const snapshot = actor.getSnapshot();
     const context = snapshot.context as CrewContext;
     // Recording an outcome makes new chunks, and nothing else does.

@@ -4,6 +4,7 @@ import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
 import type { Task } from '../task.js';
+import { checkCheckpointFields, checkCrewSnapshot } from './checkpoint-shape.js';
 import { upgradeCheckpoint } from './checkpoint-upgrade.js';
 
 export function requireStore(store: CheckpointStore | undefined, what: string): CheckpointStore {
@@ -42,6 +43,7 @@ export async function loadCheckpoint(
       `Checkpoint of run '${runId}' has format ${checkpoint.formatVersion}; this statecrew reads up to ${CHECKPOINT_FORMAT_VERSION}`,
     );
   }
+  checkCheckpointFields(checkpoint);
   if (checkpoint.process !== crew.process) {
     throw new StatecrewError(
       'checkpoint_mismatch',
@@ -61,7 +63,9 @@ export async function loadCheckpoint(
     );
   }
   if (upTo === undefined) checkAgents(checkpoint, crew.agentIds);
-  return upgradeCheckpoint(checkpoint);
+  const upgraded = upgradeCheckpoint(checkpoint);
+  checkCrewSnapshot(upgraded);
+  return upgraded;
 }
 
 /**

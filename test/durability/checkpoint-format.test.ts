@@ -110,6 +110,48 @@ describe("a checkpoint keeps a finished task's outcome once", () => {
   });
 });
 
+type Rewrite = (checkpoint: Checkpoint) => Checkpoint;
+type Crew3 = { status: string; context: Record<string, unknown>; children: Record<string, unknown> };
+const inSnapshot =
+  (change: (snapshot: Crew3) => unknown): Rewrite =>
+  (checkpoint) => ({ ...checkpoint, snapshot: change(structuredClone(checkpoint.snapshot) as Crew3) });
+
+describe('a checkpoint damaged by hand (valid JSON, not a crew snapshot)', () => {
+  const damaged: Array<[string, Rewrite, RegExp]> = [
+    ['without task actors', inSnapshot((s) => ({ ...s, children: {} })), /task 'analyse' has neither/],
+    ['without its context', inSnapshot(({ context: _c, ...s }) => s), /no context/],
+    [
+      'with outcomes null',
+      inSnapshot((s) => ({ ...s, context: { ...s.context, outcomes: null } })),
+      /outcomes/,
+    ],
+    ['past its last task', inSnapshot((s) => ({ ...s, context: { ...s.context, index: 99 } })), /position/],
+    ['with an error status', inSnapshot((s) => ({ ...s, status: 'error' })), /status is "error"/],
+    ['with an empty snapshot', (c) => ({ ...c, snapshot: {} }), /status/],
+    ['without inputs', ({ inputs: _i, ...c }) => c as Checkpoint, /inputs/],
+    ['without taskIds', ({ taskIds: _t, ...c }) => c as Checkpoint, /taskIds/],
+  ];
+
+  it.each(damaged)(
+    'is refused with corrupt_checkpoint when %s, and left as it was',
+    async (_label, rewrite, problem) => {
+      const store = await abortedRun(rewrite);
+      const before = JSON.stringify(await store.load('old'));
+      const { crew, llm } = threeTaskCrew(['analysis', 'report'], store);
+
+      const error = await crew.resume('old').catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(StatecrewError);
+      expect(error).toMatchObject({ code: 'corrupt_checkpoint', message: expect.stringMatching(problem) });
+      await expect(crew.replay('report', { runId: 'old' })).rejects.toMatchObject({
+        code: 'corrupt_checkpoint',
+      });
+      expect(llm.calls).toHaveLength(0);
+      expect(JSON.stringify(await store.load('old'))).toBe(before);
+    },
+  );
+});
+
 describe('checkpoints of an older format', () => {
   it('resumes a format-1 checkpoint (outcomes kept as one record)', async () => {
     const store = await abortedRun(asFormat1);
