@@ -45,6 +45,8 @@ export class RunCheckpointer {
   /** Settles (never rejects) once nothing is left to write. */
   #writing: Promise<void> | undefined;
   #pending: Pending | undefined;
+  /** The reason of a save `saveSoon` asked for, until it is taken. */
+  #soon: Reason | undefined;
   #lastOutcomes: unknown;
   #error: unknown;
   /** Whether saves take their snapshot at once (a crew of up to EAGER_TASKS tasks). */
@@ -108,8 +110,11 @@ export class RunCheckpointer {
    * that step has finished, so the save is asked for on the next turn of the event loop.
    */
   saveSoon(actor: CrewActor, reason: Reason): void {
+    this.#soon = reason;
     setImmediate(() => {
-      if (actor.getSnapshot().status === 'active') this.save(actor, reason);
+      const soon = this.#soon;
+      this.#soon = undefined;
+      if (soon && actor.getSnapshot().status === 'active') this.save(actor, soon);
     });
   }
 
@@ -147,9 +152,16 @@ export class RunCheckpointer {
     }
   }
 
-  /** The actor is about to stop: a save still waiting is taken now, while its snapshot exists. */
+  /**
+   * The actor is about to stop: a save still waiting is taken now, while its snapshot exists — also one
+   * asked for soon (a handler that aborts the run as it is asked for a review must not lose the
+   * checkpoint of the task waiting for it: resume would run that task's model again).
+   */
   settle(actor: CrewActor): void {
-    if (this.#pending && 'later' in this.#pending) this.saveNow(actor, this.#pending.reason);
+    const soon = this.#soon;
+    this.#soon = undefined;
+    if (soon) this.saveNow(actor, soon);
+    else if (this.#pending && 'later' in this.#pending) this.saveNow(actor, this.#pending.reason);
   }
 
   /**
