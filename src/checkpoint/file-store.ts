@@ -8,6 +8,8 @@ import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from
 const CHECKPOINT_SUFFIX = '.json';
 // Temp files end in `.tmp`, never in `.json`, so no temp file can be mistaken for a checkpoint.
 const TEMP_SUFFIX = '.tmp';
+/** What follows `<runId>.json.` in a temp file's name: the writer's pid, 12 random hex digits, `.tmp`. */
+const TEMP_TAIL = /^(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 interface ListEntry {
   runId: string;
@@ -18,10 +20,13 @@ interface ListEntry {
 /**
  * The embedded checkpoint store: one `<runId>.json` file per run in `dir`, created on the first save.
  * Every save replaces the file atomically (temp file + fsync + rename), so a process killed mid-write
- * leaves either the previous checkpoint or the new one, never a torn file.
+ * leaves either the previous checkpoint or the new one, never a torn file. The temp file such a kill leaves
+ * behind is removed by `delete`, and by each store's first save of that run.
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
+  /** Run ids whose orphaned temp files this store has looked for: once each, not on every save. */
+  private readonly swept = new Set<string>();
 
   constructor(dir: string) {
     if (typeof dir !== 'string' || dir === '') {
@@ -33,6 +38,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async save(runId: string, checkpoint: Checkpoint): Promise<void> {
     const file = this.fileFor(runId);
     const text = serializeCheckpoint(runId, checkpoint);
+    await this.sweepOnce(runId);
     await io('create the checkpoint directory', this.dir, () => fs.mkdir(this.dir, { recursive: true }));
     await io('write the checkpoint', file, () => writeAtomically(file, text));
   }
@@ -57,6 +63,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async delete(runId: string): Promise<void> {
     const file = this.fileFor(runId);
     await io('delete the checkpoint', file, () => fs.rm(file, { force: true }));
+    await this.removeOrphanedTemps(runId);
   }
 
   private fileFor(runId: string): string {
@@ -64,18 +71,79 @@ export class FileCheckpointStore implements CheckpointStore {
     return path.join(this.dir, runId + CHECKPOINT_SUFFIX);
   }
 
-  /** The list entry of a directory entry, or undefined when it is not a loadable checkpoint. */
+  /**
+   * The list entry of a directory entry, or undefined when it is no checkpoint file. A checkpoint file that
+   * cannot be read or parsed is listed all the same, so that loading it reports the problem: skipping it
+   * would make "the newest run" silently an older one.
+   */
   private async listEntry(name: string): Promise<ListEntry | undefined> {
     if (!name.endsWith(CHECKPOINT_SUFFIX)) return undefined;
     const runId = name.slice(0, -CHECKPOINT_SUFFIX.length);
     if (!isValidRunId(runId)) return undefined;
     const file = path.join(this.dir, name);
-    const read = await io('read the checkpoint', file, () => readFileWithMtime(file));
+    let read: { text: string; mtime: number } | undefined;
+    try {
+      read = await readFileWithMtime(file);
+    } catch {
+      const mtime = await mtimeOf(file);
+      return { runId, savedAt: mtime, mtime };
+    }
     if (!read) return undefined;
-    const checkpoint = tryParseCheckpoint(read.text, file);
-    if (!checkpoint) return undefined;
-    const savedAt = typeof checkpoint.savedAt === 'string' ? Date.parse(checkpoint.savedAt) : NaN;
+    const savedAt = Date.parse(savedAtOf(read.text) ?? '');
     return { runId, savedAt: Number.isNaN(savedAt) ? read.mtime : savedAt, mtime: read.mtime };
+  }
+
+  /** A save's cleanup: a failure to tidy must not fail the save, nor be retried on every save. */
+  private async sweepOnce(runId: string): Promise<void> {
+    if (this.swept.has(runId)) return;
+    this.swept.add(runId);
+    await this.removeOrphanedTemps(runId).catch(() => undefined);
+  }
+
+  /**
+   * Removes the temp files of `runId` that a process killed mid-save left behind (they can be tens of MB).
+   * A live process's temp file may be a write in flight, this process's included: those are kept.
+   */
+  private async removeOrphanedTemps(runId: string): Promise<void> {
+    const prefix = runId + CHECKPOINT_SUFFIX + '.';
+    const names = await io('list the checkpoint directory', this.dir, () => readDirIfExists(this.dir));
+    for (const name of names) {
+      const pid = name.startsWith(prefix) ? TEMP_TAIL.exec(name.slice(prefix.length))?.[1] : undefined;
+      if (pid === undefined || !isDead(Number(pid))) continue;
+      const file = path.join(this.dir, name);
+      await io('delete the orphaned temp file', file, () => fs.rm(file, { force: true }));
+    }
+  }
+}
+
+/** Whether no process has that pid; when unsure (no such pid format, no permission), it is alive. */
+function isDead(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The `savedAt` of a checkpoint's text, even of one `load` rejects, or undefined when there is none. */
+function savedAtOf(text: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    const savedAt = (value as { savedAt?: unknown } | null)?.savedAt;
+    return typeof savedAt === 'string' ? savedAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mtime of a file that could not be read; 0 (listed first, as the oldest) when even that fails. */
+async function mtimeOf(file: string): Promise<number> {
+  try {
+    return (await fs.lstat(file)).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
@@ -125,14 +193,6 @@ function parseCheckpoint(text: string, file: string): Checkpoint {
   const problem = checkpointProblem(value);
   if (problem) throw corrupt(file, problem);
   return value as Checkpoint;
-}
-
-function tryParseCheckpoint(text: string, file: string): Checkpoint | undefined {
-  try {
-    return parseCheckpoint(text, file);
-  } catch {
-    return undefined;
-  }
 }
 
 function corrupt(file: string, problem: string, cause?: unknown): StatecrewError {

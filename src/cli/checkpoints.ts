@@ -52,8 +52,28 @@ export async function resumeHint(store: CheckpointStore, runId: string, args: Ru
     return `statecrew: could not read the checkpoint of run ${runId}: ${message}`;
   }
   if (!saved) return `statecrew: no checkpoint of run ${runId} was written yet: nothing to resume`;
-  const exported = args.exportName ? ` --export ${args.exportName}` : '';
+  return `resume with: statecrew resume ${resumeArguments(runId, args).join(' ')}`;
+}
+
+/** The arguments of `statecrew resume`, as words a POSIX shell gives back unchanged to `parseCommand`. */
+function resumeArguments(runId: string, args: RunArgs): string[] {
+  const options: string[] = [];
+  if (args.exportName) options.push(option('--export', args.exportName));
   // Without --checkpoint-dir the crew's own store is where resume looks: no flag needed.
-  const dir = args.checkpointDir ? ` --checkpoint-dir ${args.checkpointDir}` : '';
-  return `resume with: statecrew resume ${runId} ${args.module}${exported}${dir}`;
+  if (args.checkpointDir) options.push(option('--checkpoint-dir', args.checkpointDir));
+  const positionals = [runId, args.module].map(shellWord);
+  // A run id (or module) starting with '-' would be read as an option; after '--' it cannot be, but
+  // options cannot follow it either.
+  if ([runId, args.module].some((arg) => arg.startsWith('-'))) return [...options, '--', ...positionals];
+  return [...positionals, ...options];
+}
+
+/** `--flag value`, or `--flag=value` when the value starts with '-' (else it would be read as an option). */
+function option(flag: string, value: string): string {
+  return value.startsWith('-') ? shellWord(`${flag}=${value}`) : `${flag} ${shellWord(value)}`;
+}
+
+/** `value` as one POSIX shell word: as is when no character of it is special, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }

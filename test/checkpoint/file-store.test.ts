@@ -88,15 +88,47 @@ describe('FileCheckpointStore basics', () => {
     expect(await store.list()).toEqual(['b', 'c', 'a']);
   });
 
-  it('list ignores temp files, corrupt files and files that are not checkpoints', async () => {
+  it('list ignores temp files and files that are not checkpoints', async () => {
     const store = new FileCheckpointStore(dir);
     await store.save('good', makeCheckpoint('good'));
     await fs.writeFile(path.join(dir, 'good.json.1234.abcdef.tmp'), '{"formatVersion":1,"ru');
-    await fs.writeFile(path.join(dir, 'truncated.json'), '{"formatVersion":1,"ru');
-    await fs.writeFile(path.join(dir, 'shape.json'), '{"hello":"world"}');
     await fs.writeFile(path.join(dir, 'notes.txt'), 'hello');
+    await fs.writeFile(path.join(dir, 'bad id!.json'), '{}');
     await fs.mkdir(path.join(dir, 'folder.json'));
     expect(await store.list()).toEqual(['good']);
+  });
+
+  it('list keeps corrupt checkpoints, by savedAt when readable else by mtime, so load reports them', async () => {
+    const store = new FileCheckpointStore(dir);
+    await store.save('old', makeCheckpoint('old', { savedAt: '2024-01-01T00:00:00.000Z' }));
+    await store.save('new', makeCheckpoint('new', { savedAt: '2024-04-01T00:00:00.000Z' }));
+    const files: [string, string, string][] = [
+      ['truncated', '{"formatVersion":1,"ru', '2024-02-01'],
+      ['empty', '', '2024-05-01'],
+      // Not a checkpoint, but its savedAt still says when it was written.
+      ['shape', '{"hello":"world","savedAt":"2024-03-01T00:00:00.000Z"}', '2024-06-01'],
+    ];
+    for (const [id, text, mtime] of files) {
+      const file = path.join(dir, `${id}.json`);
+      await fs.writeFile(file, text);
+      await fs.utimes(file, new Date(mtime), new Date(mtime));
+    }
+    expect(await store.list()).toEqual(['old', 'truncated', 'shape', 'new', 'empty']);
+    for (const [id] of files) {
+      await expect(store.load(id)).rejects.toMatchObject({ code: 'corrupt_checkpoint' });
+    }
+  });
+
+  it('list does not throw because of one file it cannot read, and lists it', async () => {
+    const store = new FileCheckpointStore(dir);
+    await store.save('good', makeCheckpoint('good', { savedAt: '2024-01-01T00:00:00.000Z' }));
+    // A symlink to itself: open() fails with ELOOP (a chmod 000 file would not fail for root).
+    await fs.symlink('loop.json', path.join(dir, 'loop.json'));
+    expect(await store.list()).toEqual(['good', 'loop']);
+    await expect(store.load('loop')).rejects.toMatchObject({
+      code: 'checkpoint_io',
+      message: expect.stringContaining(path.join(dir, 'loop.json')),
+    });
   });
 
   it('keeps the last of many concurrent saves of one run whole, with no temp file left', async () => {
@@ -196,7 +228,71 @@ describe('FileCheckpointStore corrupt files', () => {
     expect(await store.list()).toEqual(['run-1']);
     await store.save('run-1', makeCheckpoint('run-1', { reason: 'crew.completed' }));
     expect((await store.load('run-1'))?.reason).toBe('crew.completed');
-    expect((await fs.readdir(dir)).sort()).toEqual(['run-1.json', 'run-1.json.999.0123456789ab.tmp']);
+    expect(await store.list()).toEqual(['run-1']);
+  });
+});
+
+/** The pid of a process that has exited (pids are reused only after many others, not within a test). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+describe('FileCheckpointStore temp files left by a killed process', () => {
+  const temp = (runId: string, pid: number, random: string) => `${runId}.json.${pid}.${random}.tmp`;
+  let sleeper: ReturnType<typeof spawn> | undefined;
+  afterEach(() => {
+    sleeper?.kill();
+    sleeper = undefined;
+  });
+
+  it("the first save of a run removes that run's temp files of dead processes only", async () => {
+    const dead = await deadPid();
+    sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    const live = sleeper.pid!;
+    const kept = [
+      temp('run-1', process.pid, 'aaaaaaaaaaaa'), // this process's own write in flight
+      temp('run-1', live, 'bbbbbbbbbbbb'),
+      temp('other', dead, 'cccccccccccc'), // another run's
+      temp('run-1.json.1', dead, 'dddddddddddd'), // another run's, whose id starts like this one's file
+    ];
+    for (const name of [...kept, temp('run-1', dead, '0123456789ab')]) {
+      await fs.writeFile(path.join(dir, name), 'x'.repeat(1000));
+    }
+    const store = new FileCheckpointStore(dir);
+    await store.save('run-1', makeCheckpoint('run-1'));
+    expect((await fs.readdir(dir)).sort()).toEqual([...kept, 'run-1.json'].sort());
+  });
+
+  it('looks once per run id and store, not on every save', async () => {
+    const dead = await deadPid();
+    const store = new FileCheckpointStore(dir);
+    await store.save('run-1', makeCheckpoint('run-1'));
+    const orphan = temp('run-1', dead, '0123456789ab');
+    await fs.writeFile(path.join(dir, orphan), 'x');
+    await store.save('run-1', makeCheckpoint('run-1'));
+    expect((await fs.readdir(dir)).sort()).toEqual(['run-1.json', orphan]);
+    await new FileCheckpointStore(dir).save('run-1', makeCheckpoint('run-1'));
+    expect(await fs.readdir(dir)).toEqual(['run-1.json']);
+  });
+
+  it("delete removes the run's temp files of dead processes too", async () => {
+    const dead = await deadPid();
+    const store = new FileCheckpointStore(dir);
+    await store.save('run-1', makeCheckpoint('run-1'));
+    await store.save('run-2', makeCheckpoint('run-2'));
+    const own = temp('run-1', process.pid, 'aaaaaaaaaaaa');
+    const other = temp('run-2', dead, 'bbbbbbbbbbbb');
+    for (const name of [temp('run-1', dead, '0123456789ab'), own, other]) {
+      await fs.writeFile(path.join(dir, name), 'x');
+    }
+    await store.delete('run-1');
+    expect((await fs.readdir(dir)).sort()).toEqual([own, 'run-2.json', other].sort());
+    // A run without a checkpoint file can still have orphans to delete.
+    await fs.writeFile(path.join(dir, temp('run-3', dead, 'cccccccccccc')), 'x');
+    await store.delete('run-3');
+    expect((await fs.readdir(dir)).sort()).toEqual([own, 'run-2.json', other].sort());
   });
 });
 

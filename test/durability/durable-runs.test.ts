@@ -393,3 +393,24 @@ describe('crew.resume', () => {
     await expect(crew.resume('x')).rejects.toMatchObject({ code: 'no_checkpoint_store' });
   });
 });
+
+describe('crew.replay of a corrupt newest checkpoint', () => {
+  it('fails naming the file rather than replaying an older run', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'older' },
+    );
+    await threeTaskCrew(['f', 'a', 'r'], store).crew.kickoff({ topic: 'waves' }, { runId: 'newer' });
+    const newer = join(dir, 'newer.json');
+    const text = await readFile(newer, 'utf8');
+    await writeFile(newer, text.slice(0, Math.floor(text.length / 2)));
+
+    const { crew, llm } = threeTaskCrew(['analysis 2', 'report 2'], store);
+    await expect(crew.replay('analyse')).rejects.toMatchObject({
+      code: 'corrupt_checkpoint',
+      message: expect.stringContaining(newer),
+    });
+    expect(llm.calls).toHaveLength(0);
+  });
+});
