@@ -37,7 +37,7 @@ import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
 import { whenAborted } from './runtime/when-aborted.js';
 import type { AfterKickoffCallback } from './runtime/run-env.js';
-import { assertValidRunId } from './checkpoint/run-id.js';
+import { assertValidRunId, runIdInUse } from './checkpoint/run-id.js';
 
 export interface CrewOptions {
   agents: Agent[];
@@ -287,6 +287,8 @@ export class Crew {
       signal: options.signal,
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
       ...(this.checkpoint ? { store: this.checkpoint } : {}),
+      // createActor cannot read the store before it returns: its first checkpoint checks instead.
+      ...(options.runId !== undefined && !options.snapshot ? { claimRunId: true } : {}),
     });
     run.actor.subscribe({
       next: (snapshot) => {
@@ -366,7 +368,7 @@ export class Crew {
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
     const prepared = await this.#beforeKickoff(inputs);
-    return this.#launch(prepared, options, sink, {});
+    return this.#launch(prepared, options, sink, { claim: chosenRunId });
   }
 
   async #launch(
@@ -377,6 +379,8 @@ export class Crew {
       snapshot?: Snapshot<unknown>;
       startAt?: number;
       outcomes?: Record<string, TaskOutcome>;
+      /** A new run under an id its caller chose: its first checkpoint must not replace another run's. */
+      claim?: boolean;
     },
   ): Promise<CrewOutput> {
     const runId = options.runId ?? newRunId();
@@ -397,6 +401,7 @@ export class Crew {
         signal: options.signal,
         ...(from.snapshot ? { snapshot: from.snapshot } : {}),
         ...(this.checkpoint ? { store: this.checkpoint } : {}),
+        ...(from.claim ? { claimRunId: true } : {}),
       });
     } catch (error) {
       // The run could not start (its id is in use, say): its events still end with crew.failed.
@@ -476,11 +481,7 @@ export class Crew {
   /** A new run never overwrites another run's checkpoint (of this crew or another one in the same store). */
   async #checkRunIdFree(runId: string | undefined): Promise<void> {
     if (runId === undefined || !this.checkpoint) return;
-    if ((await this.checkpoint.load(runId)) === undefined) return;
-    throw new StatecrewError(
-      'run_id_in_use',
-      `The checkpoint store already holds run '${runId}': resume it, delete it, or start the run under another id`,
-    );
+    if ((await this.checkpoint.load(runId)) !== undefined) throw runIdInUse(runId);
   }
 
   #checkHumanInput(tasks: readonly Task[] = this.tasks): void {

@@ -13,6 +13,14 @@ export function isValidRunId(runId: unknown): runId is string {
   );
 }
 
+/** A new run under an id the store already holds: it would overwrite that run's checkpoint. */
+export function runIdInUse(runId: string): StatecrewError {
+  return new StatecrewError(
+    'run_id_in_use',
+    `The checkpoint store already holds run '${runId}': resume it, delete it, or start the run under another id`,
+  );
+}
+
 /** Run ids become file names, so anything that could name a path outside the directory is refused. */
 export function assertValidRunId(runId: unknown): asserts runId is string {
   if (isValidRunId(runId)) return;

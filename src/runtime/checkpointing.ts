@@ -1,6 +1,7 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
 import { outcomeCount } from '../../machines/crew-outcomes.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
+import { runIdInUse } from '../checkpoint/run-id.js';
 import { StatecrewError } from '../errors.js';
 import { withoutFinishedOutcomes } from './finished-outcomes.js';
 import type { CrewActor } from './run-driver.js';
@@ -63,23 +64,33 @@ export class RunCheckpointer {
   /** Ends a wait for the pace that has begun. */
   #wake: (() => void) | undefined;
 
+  /** Before the first write: the store must not hold the run's id yet (`claim`); after a refusal: none. */
+  #claim: 'check' | 'refused' | undefined;
+
   constructor(
     private readonly store: CheckpointStore,
     private readonly meta: CheckpointMeta,
+    claim = false,
   ) {
     this.#eager = meta.taskIds.length <= EAGER_TASKS;
+    if (claim) this.#claim = 'check';
   }
 
-  /** The checkpointer of a prepared run: its id, crew, task and agent ids (in crew order) and inputs. */
-  static forRun(store: CheckpointStore, env: RunEnv): RunCheckpointer {
-    return new RunCheckpointer(store, {
+  /**
+   * The checkpointer of a prepared run: its id, crew, task and agent ids (in crew order) and inputs. With
+   * `claim` (an id its caller chose), a store already holding the id when the first checkpoint is written
+   * is left as it is and the run fails with `run_id_in_use`: a new run never overwrites another one.
+   */
+  static forRun(store: CheckpointStore, env: RunEnv, claim = false): RunCheckpointer {
+    const meta = {
       runId: env.runId,
       crewName: env.crewName,
       process: env.process,
       taskIds: [...env.tasks.keys()],
       agentIds: [...env.agents.keys()],
       inputs: env.inputs,
-    });
+    };
+    return new RunCheckpointer(store, meta, claim);
   }
 
   /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
@@ -219,6 +230,7 @@ export class RunCheckpointer {
   /** `taking`: what taking the checkpoint's snapshot cost (ms); serialising it adds to that. */
   async #write(checkpoint: Checkpoint, taking: number): Promise<void> {
     try {
+      if (!(await this.#claimed())) return;
       const serialising = performance.now();
       const written = this.store.save(this.meta.runId, checkpoint);
       const now = performance.now();
@@ -228,6 +240,19 @@ export class RunCheckpointer {
       // The run fails with it at the end (`flush`); later checkpoints are still tried meanwhile.
       this.#error ??= storeError(this.meta.runId, error);
     }
+  }
+
+  /** Whether checkpoints may be written: the first one of a claimed run id looks in the store first. */
+  async #claimed(): Promise<boolean> {
+    if (this.#claim === 'refused') return false;
+    if (this.#claim === 'check') {
+      this.#claim = undefined;
+      if ((await this.store.load(this.meta.runId)) !== undefined) {
+        this.#claim = 'refused';
+        throw runIdInUse(this.meta.runId);
+      }
+    }
+    return true;
   }
 
   #paced(): Promise<void> {

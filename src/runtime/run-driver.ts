@@ -29,6 +29,11 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** Where the run's checkpoints go (SPEC §11); none are saved without one. */
   store?: CheckpointStore;
+  /**
+   * A new run under an id its caller chose: when its first checkpoint is written, a store that already
+   * holds the id (another process's run, say) is left as it is, and the run fails with `run_id_in_use`.
+   */
+  claimRunId?: boolean;
 }
 
 /** How a run's actor ended: with its output, with an error, or (neither) stopped from outside. */
@@ -88,7 +93,7 @@ export function createRun(options: LaunchOptions): CrewRun {
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
   });
-  const checkpointer = store ? RunCheckpointer.forRun(store, env) : undefined;
+  const checkpointer = store ? RunCheckpointer.forRun(store, env, options.claimRunId) : undefined;
   if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
   let resolveEnded!: (end: RunEnd) => void;
   const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));

@@ -15,6 +15,8 @@ import {
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
 import type { LLMRequest } from '../../src/llm/types.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
+import { toPromise } from 'xstate';
+import { deferred } from '../helpers/crew-fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -312,6 +314,39 @@ describe('crew.resume', () => {
       message: expect.stringContaining("already holds run 'taken'"),
     });
     expect(llm.calls).toHaveLength(0);
+    expect((await store.load('taken'))?.inputs).toEqual({ topic: 'tides' });
+  });
+
+  it('refuses, at its first checkpoint, a run id another process took meanwhile, leaving that run as it was', async () => {
+    const store = new FileCheckpointStore(dir);
+    const firstCall = deferred<string>();
+    const { crew } = threeTaskCrew([() => firstCall.promise, 'analysis', 'report'], store);
+    const run = crew.kickoff({ topic: 'waves' }, { runId: 'shared' });
+    // Another process's run takes the id while this one's first task runs (it passed the check at kickoff).
+    await threeTaskCrew(['facts', 'analysis', 'report'], new FileCheckpointStore(dir)).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'other' },
+    );
+    await writeFile(join(dir, 'shared.json'), await readFile(join(dir, 'other.json')));
+    const taken = await store.load('shared');
+    firstCall.resolve('facts');
+
+    await expect(run).rejects.toMatchObject({ code: 'run_id_in_use' });
+    expect(await store.load('shared')).toEqual(taken);
+  });
+
+  it('never lets createActor overwrite a run the store holds: its first checkpoint refuses, and the store keeps the run', async () => {
+    const store = new FileCheckpointStore(dir);
+    await threeTaskCrew(['facts', 'analysis', 'report'], store).crew.kickoff(
+      { topic: 'tides' },
+      { runId: 'taken' },
+    );
+    const { crew } = threeTaskCrew(['other facts', 'other analysis', 'other report'], store);
+    const actor = crew.createActor({ topic: 'waves' }, { runId: 'taken' });
+    actor.start();
+    await toPromise(actor);
+
+    await expect(crew.flushCheckpoints(actor)).rejects.toMatchObject({ code: 'run_id_in_use' });
     expect((await store.load('taken'))?.inputs).toEqual({ topic: 'tides' });
   });
 
