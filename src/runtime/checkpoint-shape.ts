@@ -16,7 +16,7 @@ export function checkCheckpointFields(checkpoint: Checkpoint): void {
 
 /** The crew snapshot of a checkpoint in this build's format (after `upgradeCheckpoint`). */
 export function checkCrewSnapshot(checkpoint: Checkpoint): void {
-  const problem = snapshotProblem(checkpoint.snapshot, checkpoint.taskIds);
+  const problem = snapshotProblem(checkpoint.snapshot, checkpoint);
   if (problem) throw damaged(checkpoint, problem);
 }
 
@@ -39,17 +39,19 @@ function fieldProblem(checkpoint: Checkpoint): string | undefined {
 
 interface CrewSnapshot {
   status?: unknown;
-  context?: { tasks?: unknown; outcomes?: unknown; index?: unknown };
+  context?: { runId?: unknown; tasks?: unknown; outcomes?: unknown; index?: unknown };
   children?: unknown;
 }
 
-function snapshotProblem(value: unknown, taskIds: string[]): string | undefined {
+function snapshotProblem(value: unknown, { runId, taskIds }: Checkpoint): string | undefined {
   const snapshot = value as CrewSnapshot;
   if (snapshot.status !== 'active' && snapshot.status !== 'done') {
     return `its status is ${JSON.stringify(snapshot.status)}, not active or done`;
   }
   const context = snapshot.context;
   if (!isRecord(context)) return 'the crew snapshot has no context';
+  // Its actors find their run by this id: another one would name (and act for) another run.
+  if (context.runId !== runId) return `its crew snapshot is of run ${JSON.stringify(context.runId)}`;
   const tasks = context.tasks;
   if (!Array.isArray(tasks) || tasks.map((t: { id?: unknown }) => t?.id).join('\n') !== taskIds.join('\n')) {
     return "the crew's task list does not match its taskIds";

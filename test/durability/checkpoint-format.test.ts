@@ -127,6 +127,7 @@ describe('a checkpoint damaged by hand (valid JSON, not a crew snapshot)', () =>
     ],
     ['past its last task', inSnapshot((s) => ({ ...s, context: { ...s.context, index: 99 } })), /position/],
     ['with an error status', inSnapshot((s) => ({ ...s, status: 'error' })), /status is "error"/],
+    ['of another run', inSnapshot((s) => ({ ...s, context: { ...s.context, runId: 'x' } })), /of run "x"/],
     ['with an empty snapshot', (c) => ({ ...c, snapshot: {} }), /status/],
     ['without inputs', ({ inputs: _i, ...c }) => c as Checkpoint, /inputs/],
     ['without taskIds', ({ taskIds: _t, ...c }) => c as Checkpoint, /taskIds/],
