@@ -27,6 +27,12 @@ const EAGER_TASKS = 100;
 const PACE = 4;
 
 type Reason = Checkpoint['reason'];
+
+/** How a run is checkpointed: see `RunCheckpointer.forRun`. */
+export interface RunCheckpointing {
+  claim?: boolean;
+  restored?: boolean;
+}
 /**
  * A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`,
  * with what taking it cost in ms, and how many saves asked for so far it holds).
@@ -67,21 +73,26 @@ export class RunCheckpointer {
   /** Before the first write: the store must not hold the run's id yet (`claim`); after a refusal: none. */
   #claim: 'check' | 'refused' | undefined;
 
+  /** A restored run: its first snapshot is what the store holds already, so it is not saved again. */
+  readonly #restored: boolean;
+
   constructor(
     private readonly store: CheckpointStore,
     private readonly meta: CheckpointMeta,
-    claim = false,
+    { claim = false, restored = false }: RunCheckpointing = {},
   ) {
     this.#eager = meta.taskIds.length <= EAGER_TASKS;
     if (claim) this.#claim = 'check';
+    this.#restored = restored;
   }
 
   /**
    * The checkpointer of a prepared run: its id, crew, task and agent ids (in crew order) and inputs. With
    * `claim` (an id its caller chose), a store already holding the id when the first checkpoint is written
-   * is left as it is and the run fails with `run_id_in_use`: a new run never overwrites another one.
+   * is left as it is and the run fails with `run_id_in_use`: a new run never overwrites another one. A
+   * `restored` run saves from its first change on (what it was restored from is in the store already).
    */
-  static forRun(store: CheckpointStore, env: RunEnv, claim = false): RunCheckpointer {
+  static forRun(store: CheckpointStore, env: RunEnv, how: RunCheckpointing = {}): RunCheckpointer {
     const meta = {
       runId: env.runId,
       crewName: env.crewName,
@@ -90,7 +101,7 @@ export class RunCheckpointer {
       agentIds: [...env.agents.keys()],
       inputs: env.inputs,
     };
-    return new RunCheckpointer(store, meta, claim);
+    return new RunCheckpointer(store, meta, how);
   }
 
   /** Call with every settled snapshot of the crew: saves when a task outcome was recorded. */
@@ -113,7 +124,9 @@ export class RunCheckpointer {
     if (snapshot.value === 'failed') return;
     const first = this.#lastOutcomes === undefined;
     this.#lastOutcomes = outcomes;
-    if (!first || outcomeCount(context) > 0) this.save(actor, 'task.completed');
+    // A new run's first snapshot has no outcome yet (unless it replays); a restored run's is in the store.
+    if (first && (this.#restored || outcomeCount(context) === 0)) return;
+    this.save(actor, 'task.completed');
   }
 
   /**

@@ -93,7 +93,9 @@ export function createRun(options: LaunchOptions): CrewRun {
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
   });
-  const checkpointer = store ? RunCheckpointer.forRun(store, env, options.claimRunId) : undefined;
+  const checkpointer = store
+    ? RunCheckpointer.forRun(store, env, { claim: options.claimRunId, restored: !!options.snapshot })
+    : undefined;
   if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
   let resolveEnded!: (end: RunEnd) => void;
   const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));

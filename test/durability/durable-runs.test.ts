@@ -245,6 +245,25 @@ describe('crew.resume', () => {
     expect(second.crew.tasks[0].output?.raw).toBe('facts');
   });
 
+  it('does not write the checkpoint it resumed from again before anything changed', async () => {
+    const store = new MemoryCheckpointStore();
+    await abortedAtSecondCall('r', (replies) => threeTaskCrew(replies, store));
+    const saved: number[] = [];
+    const counting: CheckpointStore = {
+      save: (runId, checkpoint) => {
+        saved.push(Object.keys(checkpointOutcomes(checkpoint)).length);
+        return store.save(runId, checkpoint);
+      },
+      load: (runId) => store.load(runId),
+      list: () => store.list(),
+      delete: (runId) => store.delete(runId),
+    };
+
+    await threeTaskCrew(['analysis', 'report'], counting).crew.resume('r');
+
+    expect(saved[0]).toBe(2);
+  });
+
   it('gives the task that was at work its whole maxExecutionTime again, however long the process was down', async () => {
     const store = new FileCheckpointStore(dir);
     const crewWith = (replies: ScriptedReply[]) => timedCrew(replies, store, 60_000);
