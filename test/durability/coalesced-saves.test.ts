@@ -139,7 +139,10 @@ describe('coalesced checkpoint saves', () => {
     // t1's checkpoint is being written while t2 completes; then t3's model fails.
     await until(() => llm.calls.length === 3);
     failing.reject(new Error('model down'));
+    // The first write of a run id its caller chose looks in the store first (file I/O: many turns).
+    await until(() => writes.length === 1);
     await flush(20);
+    expect(writes).toHaveLength(1);
     writes[0].release();
     await writes[0].written;
     await until(() => writes.length === 2);
@@ -208,6 +211,7 @@ describe('coalesced checkpoint saves', () => {
     await until(() => asked === 1);
     await flush(); // the human-input save is taken and waits behind gather's write
     count.resolve('42'); // count completes meanwhile
+    await until(() => writes.length === 1);
     await flush();
     expect(writes).toHaveLength(1);
 
