@@ -132,8 +132,16 @@ export interface ConditionalTaskOptions<TSchema extends z.ZodType = z.ZodType> e
 }
 
 /** A task that runs only when its condition, given the previous task's output, says so. */
+/** Marks ConditionalTasks of every copy of statecrew loaded (the CommonJS build beside the ESM one, say). */
+const CONDITIONAL = Symbol.for('statecrew.ConditionalTask');
+
 export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task<TSchema> {
   readonly condition: (previous: TaskOutput) => boolean | Promise<boolean>;
+
+  /** `instanceof` holds for a ConditionalTask made by another copy of statecrew too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && CONDITIONAL in value;
+  }
 
   constructor(options: ConditionalTaskOptions<TSchema>) {
     super(options);
@@ -144,5 +152,9 @@ export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task
       );
     }
     this.condition = options.condition;
+  }
+
+  get [CONDITIONAL](): true {
+    return true;
   }
 }

@@ -1,11 +1,17 @@
 // The user-facing model-based helpers (`crewTestPaths`, `crewTestModel`) applied to example crews: the
 // generated paths cover every decision, run green against the real runtime, and catch a run that does
 // not follow its path.
+import { createRequire } from 'node:module';
 import { getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent, ConditionalTask, Crew, Task, type CrewOutput } from '../../src/index.js';
-import { crewTestModel, crewTestPaths, type CrewTestPath } from '../../src/testing/index.js';
+import {
+  crewTestModel,
+  crewTestPaths,
+  type CrewTestPath,
+  type CrewTestPathsOptions,
+} from '../../src/testing/index.js';
 import { createResearchWriteCrew } from '../../examples/model-based-crew.js';
 
 const inputs = { topic: 'octopuses' };
@@ -204,6 +210,57 @@ describe('crewTestPaths', () => {
     for (const path of paths) await path.run();
   });
 
+  it('tells apart tasks whose texts differ only in their placeholders, and tasks with the same texts', async () => {
+    const agent = new Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const research = (id: string, subject: string, extra: object = {}) =>
+      new Task({
+        id,
+        description: `Research ${subject}`,
+        expectedOutput: `Notes on ${subject}`,
+        agent,
+        ...extra,
+      });
+    const crews = [
+      [research('history', '{topic}'), research('economy', '{market}')],
+      [research('first', 'it', { guardrail: () => ({ ok: true }) }), research('second', 'it')],
+    ];
+    for (const tasks of crews) {
+      const paths = crewTestPaths(new Crew({ agents: [agent], tasks }), {
+        inputs: { topic: 'the history of tea', market: 'the tea market' },
+      });
+      for (const path of paths) await path.run();
+    }
+  });
+
+  it("runs a crew with request limits at full speed (a scripted model's answers are not rate limited)", async () => {
+    const agent = new Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini', maxRpm: 1 });
+    const tasks = ['one', 'two'].map(
+      (id) =>
+        new Task({ id, description: `Do ${id}`, expectedOutput: id, agent, guardrail: () => ({ ok: true }) }),
+    );
+    const paths = crewTestPaths(new Crew({ agents: [agent], tasks, maxRpm: 1 }));
+    expect(paths.length).toBeGreaterThan(1);
+    for (const path of paths) await path.run();
+  });
+
+  it('sees the conditional tasks of a crew built with another copy of statecrew (the CommonJS build)', async () => {
+    const cjs = createRequire(import.meta.url)('../../dist/index.cjs') as typeof import('../../src/index.js');
+    const agent = new cjs.Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const tasks = [
+      new cjs.Task({ id: 'draft', description: 'Draft', expectedOutput: 'a draft', agent }),
+      new cjs.ConditionalTask({
+        id: 'polish',
+        description: 'Polish',
+        expectedOutput: 'a polished draft',
+        agent,
+        condition: () => true,
+      }),
+    ];
+    const paths = crewTestPaths(new cjs.Crew({ agents: [agent], tasks }) as unknown as Crew);
+    expect(paths.flatMap((p) => p.steps.map((s) => `${s.taskId}:${s.decision}`))).toContain('polish:skip');
+    for (const path of paths) await path.run();
+  });
+
   it('needs an answer that parses for a task with an output schema', async () => {
     const agent = new Agent({ id: 'x', role: 'Extractor', goal: 'Extract', backstory: 'Exact.' });
     const extract = new Task({
@@ -262,6 +319,12 @@ describe('crewTestModel', () => {
 
   it('rejects a bad revision bound and stops a traversal that grows too large', () => {
     expect(() => crewTestModel(crew, { maxRevisions: -1 })).toThrow(RangeError);
-    expect(() => crewTestPaths(crew, { strategy: 'simple', limit: 3 })).toThrow(/Traversal limit exceeded/);
+    expect(() => crewTestPaths(crew, { strategy: 'simple', limit: 3 })).toThrow(
+      /Traversal limit exceeded.*raise `limit`, or use strategy 'shortest'/,
+    );
+    const bogus = { strategy: 'widest' } as unknown as CrewTestPathsOptions;
+    expect(() => crewTestPaths(crew, bogus)).toThrow(/strategy must be 'shortest' or 'simple'/);
+    for (const limit of [Number.NaN, -5, 0])
+      expect(() => crewTestPaths(crew, { limit })).toThrow(/limit must be a whole number/);
   });
 });

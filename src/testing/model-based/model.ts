@@ -75,7 +75,11 @@ const key = (index: number) => `task${index}`;
  * decision is kept in `context.trail`.
  * @example
  * import { getSimplePaths } from 'xstate/graph';
- * const paths = getSimplePaths(crewTestModel(crew), { toState: (s) => s.status === 'done' });
+ * const paths = getSimplePaths(crewTestModel(crew), {
+ *   toState: (s) => s.status === 'done',
+ *   // XState's own events (`xstate.done.state.*`) are not decisions: a path of them decides nothing.
+ *   filterEvents: (_s, e) => !e.type.startsWith('xstate.'),
+ * });
  */
 export function crewTestModel(crew: Crew, options: CrewModelOptions = {}) {
   return testModelOf(modelTasks(crew, options));

@@ -7,7 +7,7 @@ import type { PathScript } from './script.js';
  * The crew a path runs: the same tasks and agents (same ids, texts, tools, callbacks and crew options),
  * with each agent's model replaced by the path's scripted one, each task's guardrails by one scripted
  * guardrail, each condition by the path's decision and the reviewer by the path's `humanInput` handler.
- * Checkpoints are left out, and so are output files unless `keepOutputFiles`.
+ * Checkpoints and request limits (`maxRpm`) are left out, and so are output files unless `keepOutputFiles`.
  */
 export function pathCrew(crew: Crew, script: PathScript, keepOutputFiles = false): Crew {
   const manager = crew.managerAgent;
@@ -16,7 +16,9 @@ export function pathCrew(crew: Crew, script: PathScript, keepOutputFiles = false
     let clone = agents.get(agent);
     if (!clone) {
       const work = agent === manager ? crew.tasks : crew.tasks.filter((t) => t.agent === agent);
-      clone = new Agent({ ...agent, llm: script.model(work, `scripted ${agent.role}`) });
+      // No request limit: a scripted model answers at once, and a limit of a few a minute stalls the path.
+      const llm = script.model(work, `scripted ${agent.role}`);
+      clone = new Agent({ ...agent, llm, maxRpm: undefined });
       agents.set(agent, clone);
     }
     return clone;
@@ -55,5 +57,6 @@ export function pathCrew(crew: Crew, script: PathScript, keepOutputFiles = false
     managerLlm: undefined,
     humanInput: script.humanInput,
     checkpoint: undefined,
+    maxRpm: undefined,
   });
 }

@@ -128,8 +128,9 @@ function outcomeText(expected: CrewPathExpectation, tasks: ModelTask[]): string 
  * crewTestPaths(crew, { strategy: 'simple', maxRevisions: 2, inputs: { topic: 'octopuses' } });
  */
 export function crewTestPaths(crew: Crew, options: CrewTestPathsOptions = {}): CrewTestPath[] {
+  checkTraversal(options);
   const tasks = modelTasks(crew, options);
-  const trails = modelPaths(tasks, options.strategy, options.limit);
+  const trails = traversed(() => modelPaths(tasks, options.strategy, options.limit));
   const byId = new Map(crew.tasks.map((t) => [t.id, t]));
   const answer = (task: ModelTask, attempt: number) =>
     options.answer ? options.answer(byId.get(task.id)!, attempt) : defaultAnswer(task, attempt);
@@ -145,4 +146,27 @@ export function crewTestPaths(crew: Crew, options: CrewTestPathsOptions = {}): C
       run: () => runCrewPath(crew, tasks, steps, expected, options),
     };
   });
+}
+
+function checkTraversal({ strategy, limit }: CrewTestPathsOptions): void {
+  if (strategy !== undefined && strategy !== 'shortest' && strategy !== 'simple') {
+    throw new RangeError(`strategy must be 'shortest' or 'simple' (got ${JSON.stringify(strategy)})`);
+  }
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+    throw new RangeError(`limit must be a whole number of states above 0 (got ${limit})`);
+  }
+}
+
+/** xstate/graph's "Traversal limit exceeded", said with what to do about it. */
+function traversed<T>(traverse: () => T): T {
+  try {
+    return traverse();
+  } catch (error) {
+    if (!(error instanceof Error) || !/Traversal limit exceeded/.test(error.message)) throw error;
+    throw new RangeError(
+      `${error.message}: the crew's test model has more states than \`limit\` allows; raise \`limit\`, ` +
+        "or use strategy 'shortest' (every decision at least once) instead of 'simple'",
+      { cause: error },
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import type { Guardrail, GuardrailResult } from '../../guardrail.js';
 import type { HumanInputHandler } from '../../human-input.js';
 import { EXPECTED_LABEL, TASK_LABEL } from '../../executor/prompts.js';
-import { PLACEHOLDER_PATTERN } from '../../interpolation.js';
+import { interpolate, PLACEHOLDER_PATTERN, type Inputs } from '../../interpolation.js';
 import type { LLM, LLMRequest, LLMResponse } from '../../llm/types.js';
 import type { Task } from '../../task.js';
 import { decisionsByTask } from './expected.js';
@@ -93,13 +93,13 @@ export class PathScript {
 
   /** A model for an agent that works on `tasks`: it answers each task's request with that task's answer. */
   model(tasks: Task[], name: string): LLM {
-    const matchers = tasks.map((task) => ({ task, ...matcherOf(task) }));
+    const matchers = tasks.map((task) => ({ task, ...matcherOf(task, this.#options.inputs ?? {}) }));
     return {
       model: name,
       supportsFunctionCalling: true,
       call: async (request: LLMRequest): Promise<LLMResponse> => {
         const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
-        const match = matchers.filter((m) => m.pattern.test(prompt)).sort((a, b) => b.weight - a.weight)[0];
+        const match = this.#taskAsked(matchers.filter((m) => m.pattern.test(prompt)));
         const usage = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
         if (!match) {
           this.surprises.push(`${name} was asked something no task of the path asks`);
@@ -109,6 +109,23 @@ export class PathScript {
         return { content: this.answerText(match.task, ++plan.answers), usage };
       },
     };
+  }
+
+  /**
+   * Of the tasks whose prompt matches, the most specific; of tasks with the same texts (two tasks both
+   * "Summarize"), the first in crew order that has not given every answer its path plans yet.
+   */
+  #taskAsked<M extends { task: Task; weight: number }>(matches: M[]): M | undefined {
+    const best = Math.max(...matches.map((m) => m.weight));
+    const candidates = matches.filter((m) => m.weight === best);
+    return candidates.find((m) => !this.#answeredAll(this.#plan(m.task.id))) ?? candidates[0];
+  }
+
+  #answeredAll(plan: TaskPlan): boolean {
+    const planned = plan.run
+      ? 1 + plan.verdicts.filter((pass) => !pass).length + plan.revisions.filter(Boolean).length
+      : 0;
+    return plan.answers >= planned;
   }
 
   #plan(taskId: string): TaskPlan {
@@ -123,17 +140,31 @@ export class PathScript {
 }
 
 /**
- * Recognises a task's prompt by how it begins: the task's description, then its expected output
- * (placeholders matching anything). Anchored, so another task's text in the context (a previous answer
- * that repeats a short description) is never taken for this task's.
+ * Recognises a task's prompt by how it begins: the task's description, then its expected output, with
+ * the path's inputs filled in (a placeholder without one matches anything). Anchored, so another task's
+ * text in the context (a previous answer that repeats a short description) is never taken for this task's.
  */
-function matcherOf(task: Task): { pattern: RegExp; weight: number } {
+function matcherOf(task: Task, inputs: Inputs): { pattern: RegExp; weight: number } {
   const parts = [task.description, task.expectedOutput].map((text) =>
-    text.split(new RegExp(PLACEHOLDER_PATTERN.source)).filter((_, i) => i % 2 === 0),
+    filled(text, inputs)
+      .split(new RegExp(PLACEHOLDER_PATTERN.source))
+      .filter((_, i) => i % 2 === 0),
   );
   const [description, expected] = parts.map((fragments) => fragments.map(escape).join('[\\s\\S]*?'));
   const source = `^${escape(TASK_LABEL)}${description}${escape(EXPECTED_LABEL)}${expected}\\n`;
   return { pattern: new RegExp(source), weight: parts.flat().join('').length };
+}
+
+/** The placeholders the inputs fill, filled as the run fills them; the others left for the pattern. */
+function filled(text: string, inputs: Inputs): string {
+  return text.replace(new RegExp(PLACEHOLDER_PATTERN.source, 'g'), (placeholder: string, name: string) => {
+    if (!Object.hasOwn(inputs, name)) return placeholder;
+    try {
+      return interpolate(placeholder, inputs, { field: 'description', owner: 'a path' });
+    } catch {
+      return placeholder;
+    }
+  });
 }
 
 function escape(text: string): string {
