@@ -110,6 +110,8 @@ describe('crewTestPaths', () => {
     const [happy, , , exhausted] = crewTestPaths(crew, { inputs });
     const done = await happy.run();
     expect((done.output as CrewOutput).raw).toBe('write: answer 1');
+    // The crew's output was checked to hold every finished task's output, in crew order.
+    expect(done.observed.outputs).toEqual(['research', 'write']);
     const failed = await exhausted.run();
     expect(failed.error).toMatchObject({ name: 'GuardrailError' });
     expect((failed.error as Error).message).toContain('after 1 retries');

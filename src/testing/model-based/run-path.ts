@@ -103,6 +103,13 @@ export async function runCrewPath(
       ...(want.raw === undefined ? {} : { raw: want.raw }),
     };
   }
+  if (output) {
+    // The crew's output holds an output of every checked task that finished, in crew order (their texts
+    // are the task actors' own, checked above: a callback may rewrite what the crew's output shows).
+    const finished = (id: string) => wanted.tasks[id]?.raw !== undefined;
+    observed.outputs = output.tasksOutput.map((t) => t.taskId).filter(finished);
+    wanted.outputs = model.map((t) => t.id).filter(finished);
+  }
   const detail = error instanceof Error ? ` (the run failed with ${error.name}: ${error.message})` : '';
   deepStrictEqual(observed, wanted, `The run did not follow the path${detail}`);
   return { ...(output ? { output } : {}), ...(error === undefined ? {} : { error }), observed };

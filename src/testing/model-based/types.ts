@@ -45,6 +45,8 @@ export interface CrewPathObservation {
   tasks: Record<string, { status: string; trace: string[]; answers: number; raw?: string }>;
   /** Calls the path did not plan for (a guardrail, reviewer or model asked once too often). */
   surprises: string[];
+  /** A completed run: the task ids of its `CrewOutput.tasksOutput` that the path checks, in order. */
+  outputs?: string[];
 }
 
 /** What `path.run()` resolves with once the run matched the path's expectation. */
