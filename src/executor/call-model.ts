@@ -1,5 +1,6 @@
 import type { ModelCallInput, ModelTurn } from '../../machines/agent-loop.js';
 import { servedTask, type WorkRequest } from '../../machines/types.js';
+import { LLMError } from '../errors.js';
 import { isToolsUnsupportedError } from '../llm/tool-support.js';
 import type { ChatMessage, LLM, LLMRequest, LLMResponse, ToolCall, ToolDefinition } from '../llm/types.js';
 import { getRun, runAgent, runTask, type RunAgent, type RunEnv } from '../runtime/run-env.js';
@@ -52,6 +53,10 @@ export async function callModel(input: ModelCallInput, signal: AbortSignal): Pro
     }
   });
   const { react, request, response, usage } = sent;
+  // An empty answer is no answer: retried while the agent's maxRetryLimit lasts, as crewAI does.
+  if (!(response.content ?? '').trim() && (input.final || !response.toolCalls?.length)) {
+    throw new LLMError(`Model '${agent.llm.model}' gave an empty answer (no text and no tool calls)`);
+  }
   const turn = react
     ? reactTurn(response, input.final, request.messages.length)
     : nativeTurn(response, input.final);

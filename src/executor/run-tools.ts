@@ -133,7 +133,7 @@ function planCall(
   cache: ToolCache | undefined,
 ): Plan {
   if (coworkers && isDelegationTool(call.name)) return planDelegation(call, read, coworkers);
-  const tool = byName.get(call.name);
+  const tool = toolNamed(byName, call.name);
   if (!tool) {
     const available = [...byName.keys(), ...(coworkers ? ['delegate_work', 'ask_question'] : [])];
     const list = available.length > 0 ? available.join(', ') : '(none)';
@@ -161,6 +161,23 @@ function planCall(
   usageCounts[tool.name] = used + 1;
   return { kind: 'run', tool, args: args.value, ...(key === undefined ? {} : { cacheKey: key }) };
 }
+
+/**
+ * The tool a call names: by its exact name, else (a model writing `Action: Web Search` in ReAct, say) by
+ * the name compared as crewAI compares it, ignoring case and turning spaces and hyphens into `_`.
+ */
+function toolNamed(byName: Map<string, Tool>, name: string): Tool | undefined {
+  const exact = byName.get(name);
+  if (exact) return exact;
+  const wanted = looseName(name);
+  return [...byName.values()].find((tool) => looseName(tool.name) === wanted);
+}
+
+const looseName = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 function planDelegation(call: ToolCall, read: ReadArguments, coworkers: RunAgent[]): Plan {
   const schema = call.name === 'delegate_work' ? delegateWorkSchema : askQuestionSchema;

@@ -1123,6 +1123,29 @@ describe('a hand-written model', () => {
   });
 });
 
+describe('an empty answer', () => {
+  const crewOf = (llm: LLM, maxRetryLimit?: number) => {
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm, maxRetryLimit });
+    const task = new Task({ description: 'Write', expectedOutput: 'x', agent });
+    return new Crew({ agents: [agent], tasks: [task] });
+  };
+
+  it("is no answer: the agent's call is retried, as crewAI retries its 'None or empty' response", async () => {
+    for (const empty of [{ content: null }, { content: '  \n' }]) {
+      const llm = new ScriptedLLM([empty, 'a real answer']);
+      expect((await crewOf(llm).kickoff()).raw).toBe('a real answer');
+      expect(llm.calls).toHaveLength(2);
+    }
+  });
+
+  it('fails the task once maxRetryLimit is spent, saying so', async () => {
+    const llm = new ScriptedLLM([{ content: '' }]);
+    const error = await rejectionOf(crewOf(llm, 0).kickoff());
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toContain("Model 'scripted' gave an empty answer");
+  });
+});
+
 describe('a hand-written model that calls tools', () => {
   it('may leave content out', async () => {
     const echo = tool({

@@ -95,6 +95,12 @@ describe('the ReAct text protocol', () => {
     expect(llm.calls).toHaveLength(1);
   });
 
+  it('finds a tool named as crewAI would find it: case and spaces aside (Action: Search)', async () => {
+    const { crew, search } = reactCrew([action(' Search ', '{"q": "octopus"}'), 'Final Answer: ok']);
+    await crew.kickoff();
+    expect(search.seen).toEqual(['octopus']);
+  });
+
   it('tells the model in the observation when the action names no known tool', async () => {
     const { crew, llm } = reactCrew([action('browse', '{"q": "x"}'), 'Final Answer: ok']);
     await crew.kickoff();
