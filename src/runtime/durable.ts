@@ -3,6 +3,7 @@ import { recordedOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
+import { emptyUsage } from '../usage.js';
 import type { Task } from '../task.js';
 import { checkCheckpointFields, checkCrewSnapshot } from './checkpoint-shape.js';
 import { upgradeCheckpoint } from './checkpoint-upgrade.js';
@@ -135,7 +136,8 @@ export function outcomesBefore(
         `Cannot replay from task '${tasks[index].label}': the earlier task '${task.label}' has no output in run '${checkpoint.runId}'`,
       );
     }
-    outcomes[task.id] = outcome;
+    // The replay reuses the output, not the model calls: its tokenUsage counts only its own, as crewAI's.
+    outcomes[task.id] = { ...outcome, usage: emptyUsage() };
   }
   return outcomes;
 }

@@ -136,6 +136,9 @@ describe('crew.replay', () => {
     expect(llm.calls[0].messages[1].content).toContain('facts');
     expect(llm.calls[1].messages[1].content).toContain('Report on tides');
     expect(output.runId).not.toBe('first');
+    // Its usage is its own model calls' (the reused output's calls were the first run's).
+    expect(output.tokenUsage.successfulRequests).toBe(2);
+    expect(crew.usageMetrics?.successfulRequests).toBe(2);
   });
 
   it('replays a given run with new inputs', async () => {
