@@ -41,22 +41,18 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
  *   schema: z.object({ query: z.string() }), execute: async ({ query }) => lookup(query) });
  */
 export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): Tool<TSchema> {
-  if (!TOOL_NAME.test(options.name)) {
-    throw new TypeError(`Tool name '${options.name}' must be 1-64 letters, digits, '_' or '-'`);
-  }
-  assertZodSchema(options.name, options.schema);
+  const name = toolName(options.name);
+  assertZodSchema(name, options.schema);
   const { execute, cacheFunction } = options;
   if (typeof execute !== 'function') {
-    throw new TypeError(`Tool '${options.name}' needs an execute function (got ${typeof execute})`);
+    throw new TypeError(`Tool '${name}' needs an execute function (got ${typeof execute})`);
   }
   if (cacheFunction !== undefined && typeof cacheFunction !== 'function') {
-    throw new TypeError(
-      `Tool '${options.name}': cacheFunction must be a function (got ${typeof cacheFunction})`,
-    );
+    throw new TypeError(`Tool '${name}': cacheFunction must be a function (got ${typeof cacheFunction})`);
   }
   // Read one by one, through getters and the prototype (a class instance's fields, getters and methods);
   // methods stay bound to the object they came from.
-  const { name, description, schema, resultAsAnswer, maxUsageCount } = options;
+  const { description, schema, resultAsAnswer, maxUsageCount } = options;
   return Object.freeze({
     name,
     description,
@@ -66,6 +62,24 @@ export function tool<TSchema extends z.ZodType>(options: ToolOptions<TSchema>): 
     ...(resultAsAnswer !== undefined ? { resultAsAnswer } : {}),
     ...(maxUsageCount !== undefined ? { maxUsageCount } : {}),
   }) as Tool<TSchema>;
+}
+
+/**
+ * The name models see: as given when a model API accepts it; else (crewAI style, `'Search the internet'`)
+ * made into one as crewAI does, lower case with `_` for every other character (`search_the_internet`).
+ */
+function toolName(given: unknown): string {
+  if (typeof given === 'string' && TOOL_NAME.test(given)) return given;
+  const made =
+    typeof given === 'string'
+      ? given
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]+/g, '_')
+          .replace(/^_+|_+$/g, '')
+      : '';
+  if (TOOL_NAME.test(made)) return made;
+  throw new TypeError(`Tool name '${String(given)}' must be 1-64 letters, digits, '_' or '-'`);
 }
 
 const definitions = new WeakMap<Tool, ToolDefinition>();

@@ -93,6 +93,15 @@ describe('the native tool loop', () => {
     ).toThrow(/zod schema/);
   });
 
+  it("makes a crewAI-style name ('Search the internet') into one models accept, as crewAI does", () => {
+    const make = (name: string) => tool({ name, description: 'd', schema: z.object({}), execute: () => '' });
+    expect(make('Search the internet').name).toBe('search_the_internet');
+    expect(make('  Read: a file! ').name).toBe('read_a_file');
+    expect(make('Web-Search_2').name).toBe('Web-Search_2');
+    for (const hopeless of ['', '!!!', 'x'.repeat(65)])
+      expect(() => make(hopeless)).toThrow(/must be 1-64 letters, digits/);
+  });
+
   it('refuses a tool without an execute function', () => {
     const options = { name: 'search', description: 'Search', schema: z.object({}) };
     expect(() => tool(options as never)).toThrow("Tool 'search' needs an execute function (got undefined)");
