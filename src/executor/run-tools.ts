@@ -13,6 +13,7 @@ import {
   unknownCoworkerMessage,
 } from './delegation.js';
 import { jobTools } from './job-tools.js';
+import { parseRelaxedJson } from './relaxed-json.js';
 import { notifyStep } from './steps.js';
 import { cacheArguments, cacheKey, canonicalJson, type ToolCache } from './tool-cache.js';
 
@@ -92,7 +93,10 @@ function readArguments(call: ToolCall): ReadArguments {
   try {
     return { ok: true, json: text === '' ? {} : JSON.parse(text) };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    const relaxed = parseRelaxedJson(text);
+    return relaxed === undefined
+      ? { ok: false, reason: (error as Error).message }
+      : { ok: true, json: relaxed };
   }
 }
 

@@ -101,6 +101,14 @@ describe('the ReAct text protocol', () => {
     expect(search.seen).toEqual(['octopus']);
   });
 
+  it('reads an Action Input written as a Python dict, with bare keys or a trailing comma, as crewAI does', async () => {
+    for (const input of ["{'q': 'octopus'}", '{q: "octopus"}', '{"q": "octopus",}']) {
+      const { crew, search } = reactCrew([action('search', input), 'Final Answer: ok']);
+      await crew.kickoff();
+      expect(search.seen).toEqual(['octopus']);
+    }
+  });
+
   it('tells the model in the observation when the action names no known tool', async () => {
     const { crew, llm } = reactCrew([action('browse', '{"q": "x"}'), 'Final Answer: ok']);
     await crew.kickoff();
