@@ -183,9 +183,16 @@ const looseName = (name: string) =>
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
 
+/** crewAI's delegation tools also take `co_worker` for `coworker`; models that learnt them write it. */
+function withCoworker(read: ReadArguments): ReadArguments {
+  if (!read.ok || typeof read.json !== 'object' || read.json === null) return read;
+  const { co_worker: alias, ...rest } = read.json as Record<string, unknown>;
+  return alias === undefined || 'coworker' in rest ? read : { ok: true, json: { ...rest, coworker: alias } };
+}
+
 function planDelegation(call: ToolCall, read: ReadArguments, coworkers: RunAgent[]): Plan {
   const schema = call.name === 'delegate_work' ? delegateWorkSchema : askQuestionSchema;
-  const checked = checkArguments(call, read, schema);
+  const checked = checkArguments(call, withCoworker(read), schema);
   if (!checked.ok) return checked.answer;
   const args = checked.value as { task?: string; question?: string; context: string; coworker: string };
   const coworker = findCoworker(coworkers, args.coworker);

@@ -138,6 +138,22 @@ describe('the hierarchical process', () => {
     expect(output.raw).toBe('done');
   });
 
+  it("takes crewAI's co_worker for coworker", async () => {
+    const asCrewAI = {
+      name: 'delegate_work',
+      arguments: { task: 'do it', context: 'c', co_worker: 'Researcher' },
+    };
+    const t = team([{ toolCalls: [asCrewAI] }, 'done'], ['from researcher'], []);
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Work', expectedOutput: 'x' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    await crew.kickoff();
+    expect(toolMessages(t.managerLlm.calls[1])).toEqual(['from researcher']);
+  });
+
   it('runs the delegations of one manager response in parallel on different workers', async () => {
     const started: string[] = [];
     const release: Array<() => void> = [];
