@@ -95,8 +95,9 @@ describe('coalesced checkpoint saves', () => {
     let settled = false;
     const run = crew.kickoff({}, { runId: 'burst' }).finally(() => (settled = true));
 
-    // t1's checkpoint is being written while t2, t3 and t4 complete and t5 runs.
+    // t1's checkpoint is being written while t2, t3 and t4 complete and t5 runs (its store read first).
     await until(() => llm.calls.length === 5);
+    await until(() => writes.length === 1);
     await flush();
     expect(writes.map((w) => w.done)).toEqual([['t1']]);
 
@@ -163,6 +164,7 @@ describe('coalesced checkpoint saves', () => {
     const controller = new AbortController();
     const run = first.crew.kickoff({}, { runId: 'wait', signal: controller.signal });
     await until(() => first.llm.calls.length === 2);
+    await until(() => writes.length === 1);
     await flush();
     expect(writes).toHaveLength(1);
 
