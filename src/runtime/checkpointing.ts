@@ -243,7 +243,7 @@ export class RunCheckpointer {
   /** `taking`: what taking the checkpoint's snapshot cost (ms); serialising it adds to that. */
   async #write(checkpoint: Checkpoint, taking: number): Promise<void> {
     try {
-      if (!(await this.#claimed())) return;
+      if (this.#claim && !(await this.#claimed())) return;
       const serialising = performance.now();
       const written = this.store.save(this.meta.runId, checkpoint);
       const now = performance.now();
