@@ -36,7 +36,7 @@ import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
 import { whenAborted } from './runtime/when-aborted.js';
-import type { AfterKickoffCallback } from './runtime/run-env.js';
+import { assertRunIdFree, type AfterKickoffCallback } from './runtime/run-env.js';
 import { assertValidRunId, runIdInUse } from './checkpoint/run-id.js';
 
 export interface CrewOptions {
@@ -384,6 +384,8 @@ export class Crew {
     },
   ): Promise<CrewOutput> {
     const runId = options.runId ?? newRunId();
+    // Refused before crew.started: a run that never starts only fails (stream() says crew.failed alone).
+    assertRunIdFree(runId);
     const { env, input } = prepareRun(this.#definition, runId, inputs, sink);
     sink.startedRun = true;
     if (env.observed && !from.snapshot) {

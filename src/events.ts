@@ -102,7 +102,8 @@ export type CrewEvent =
   | (TaskEvent & { type: 'human.input.requested'; round: number; output: TaskOutput })
   | (TaskEvent & { type: 'task.completed'; output: TaskOutput })
   | (TaskEvent & { type: 'task.skipped'; output: TaskOutput })
-  | (TaskEvent & { type: 'task.failed'; error: Error })
+  /** `cancelled`: the task was at work when the run was aborted or another task failed it. */
+  | (TaskEvent & { type: 'task.failed'; error: Error; cancelled?: true })
   | (RunEvent & { type: 'crew.completed'; output: CrewOutput })
   | (RunEvent & { type: 'crew.failed'; error: Error });
 

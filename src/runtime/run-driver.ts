@@ -10,6 +10,7 @@ import type { CheckpointStore } from '../checkpoint/types.js';
 import { RunCheckpointer } from './checkpointing.js';
 import { registerRun, unregisterRun, type RunEnv } from './run-env.js';
 import { whenAborted } from './when-aborted.js';
+import { endOpenTasks, trackOpenTasks } from './open-tasks.js';
 import { restoredSnapshot } from './restore-snapshot.js';
 
 export type CrewMachine = typeof runtimeSequentialMachine;
@@ -164,10 +165,12 @@ export function createRun(options: LaunchOptions): CrewRun {
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */
 export function launchRun(options: LaunchOptions): LaunchedRun {
   const { env } = options;
+  const open = env.observed ? trackOpenTasks(env) : undefined;
   const { actor, ended } = createRun(options);
   const result = ended.then(({ output, error }) => {
     if (error || !output) {
       const failure = error ?? new CrewAbortedError();
+      if (open) endOpenTasks(env, open, failure);
       if (env.observed) env.emit({ type: 'crew.failed', runId: env.runId, error: failure });
       throw failure;
     }

@@ -79,13 +79,15 @@ export type AfterKickoffCallback = (output: CrewOutput) => CrewOutput | void | P
 const runs = new Map<string, RunEnv>();
 
 export function registerRun(env: RunEnv): void {
-  if (runs.has(env.runId)) {
-    throw new StatecrewError(
-      'run_id_in_use',
-      `A run with id '${env.runId}' is already active in this process`,
-    );
-  }
+  assertRunIdFree(env.runId);
   runs.set(env.runId, env);
+}
+
+/** A run id no active run of this process uses (checked again by `registerRun`). */
+export function assertRunIdFree(runId: string): void {
+  if (runs.has(runId)) {
+    throw new StatecrewError('run_id_in_use', `A run with id '${runId}' is already active in this process`);
+  }
 }
 
 export function unregisterRun(runId: string): void {

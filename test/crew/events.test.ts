@@ -190,6 +190,63 @@ describe('crew.stream()', () => {
     expect((events[4] as Extract<CrewEvent, { type: 'task.failed' }>).taskId).toBe(task.id);
   });
 
+  it('ends every started task: one at work when the run is aborted gets task.failed (cancelled)', async () => {
+    const stalled = deferred<string>();
+    const { agent, llm } = scriptedAgent('Worker', [() => stalled.promise]);
+    const task = new Task({ id: 'slow', description: 'Slow', expectedOutput: 'x', agent });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+    const controller = new AbortController();
+
+    const collecting = collect(crew.stream(undefined, { signal: controller.signal }));
+    await until(() => llm.calls.length === 1);
+    controller.abort();
+    const events = await collecting;
+
+    expect(events.map((e) => e.type).slice(-2)).toEqual(['task.failed', 'crew.failed']);
+    expect(events.at(-2)).toMatchObject({ taskId: 'slow', cancelled: true });
+    expect((events.at(-2) as Extract<CrewEvent, { type: 'task.failed' }>).error).toBeInstanceOf(
+      CrewAbortedError,
+    );
+  });
+
+  it('ends an async task cancelled by its failing sibling with task.failed (cancelled), naming why', async () => {
+    const stalled = deferred<string>();
+    const failing = scriptedAgent('Failing', [new Error('model down')], { maxRetryLimit: 0 });
+    const waiting = scriptedAgent('Waiting', [() => stalled.promise]);
+    const crew = new Crew({
+      agents: [failing.agent, waiting.agent],
+      tasks: [
+        new Task({
+          id: 'a',
+          description: 'A',
+          expectedOutput: 'x',
+          agent: failing.agent,
+          asyncExecution: true,
+        }),
+        new Task({
+          id: 'b',
+          description: 'B',
+          expectedOutput: 'x',
+          agent: waiting.agent,
+          asyncExecution: true,
+        }),
+        new Task({ id: 'c', description: 'C', expectedOutput: 'x', agent: waiting.agent }),
+      ],
+    });
+
+    const events = await collect(crew.stream());
+
+    const failed = events.filter((e) => e.type === 'task.failed') as Array<
+      Extract<CrewEvent, { type: 'task.failed' }>
+    >;
+    expect(failed.map((e) => [e.taskId, e.cancelled ?? false])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+    expect(failed[1].error.message).toMatch(/^Cancelled: the run failed \(Task 'A' failed: model down\)/);
+    expect(events.at(-1)?.type).toBe('crew.failed');
+  });
+
   it('emits crew.failed and completes when the kickoff is rejected before the run starts', async () => {
     const { agent, llm } = scriptedAgent('Worker', ['never']);
     const crew = new Crew({

@@ -31,13 +31,13 @@ describe('run ids', () => {
     expect((await crew.kickoff({}, { runId: 'abandoned' })).raw).toBe('done');
   });
 
-  it('ends a stream whose run cannot start (its id is in use) with crew.failed', async () => {
+  it('ends a stream whose run cannot start (its id is in use) with crew.failed alone: it never started', async () => {
     const gate = deferred<string>();
     const busy = oneTaskCrew(() => gate.promise);
     const first = busy.kickoff({}, { runId: 'same' });
     const events = await firstValueFrom(oneTaskCrew().stream({}, { runId: 'same' }).pipe(toArray()));
-    expect(events.map((e) => e.type)).toEqual(['crew.started', 'crew.failed']);
-    expect(events[1]).toMatchObject({ error: { code: 'run_id_in_use' } });
+    expect(events.map((e) => e.type)).toEqual(['crew.failed']);
+    expect(events[0]).toMatchObject({ runId: 'same', error: { code: 'run_id_in_use' } });
     gate.resolve('done');
     await first;
   });
