@@ -8,8 +8,8 @@ import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from
 const CHECKPOINT_SUFFIX = '.json';
 // Temp files end in `.tmp`, never in `.json`, so no temp file can be mistaken for a checkpoint.
 const TEMP_SUFFIX = '.tmp';
-/** What follows `<runId>.json.` in a temp file's name: the writer's pid, 12 random hex digits, `.tmp`. */
-const TEMP_TAIL = /^(\d+)\.[0-9a-f]{12}\.tmp$/;
+/** A temp file's name: `<runId>.json.<the writer's pid>.<12 random hex digits>.tmp`. */
+const TEMP_NAME = /^(.+)\.json\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 interface ListEntry {
   runId: string;
@@ -20,13 +20,13 @@ interface ListEntry {
 /**
  * The embedded checkpoint store: one `<runId>.json` file per run in `dir`, created on the first save.
  * Every save replaces the file atomically (temp file + fsync + rename), so a process killed mid-write
- * leaves either the previous checkpoint or the new one, never a torn file. The temp file such a kill leaves
- * behind is removed by `delete`, and by each store's first save of that run.
+ * leaves either the previous checkpoint or the new one, never a torn file. The temp files such kills leave
+ * behind are removed by a store's first save or delete (once per store: the directory is read once).
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
-  /** Run ids whose orphaned temp files this store has looked for: once each, not on every save. */
-  private readonly swept = new Set<string>();
+  /** The one look for orphaned temp files this store makes (its first save or delete). */
+  private swept: Promise<void> | undefined;
 
   constructor(dir: string) {
     if (typeof dir !== 'string' || dir === '') {
@@ -38,7 +38,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async save(runId: string, checkpoint: Checkpoint): Promise<void> {
     const file = this.fileFor(runId);
     const text = serializeCheckpoint(runId, checkpoint);
-    await this.sweepOnce(runId);
+    await this.sweepOnce();
     await io('create the checkpoint directory', this.dir, () => fs.mkdir(this.dir, { recursive: true }));
     await io('write the checkpoint', file, () => writeAtomically(file, text));
   }
@@ -63,7 +63,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async delete(runId: string): Promise<void> {
     const file = this.fileFor(runId);
     await io('delete the checkpoint', file, () => fs.rm(file, { force: true }));
-    await this.removeOrphanedTemps(runId);
+    await this.sweepOnce();
   }
 
   private fileFor(runId: string): string {
@@ -93,25 +93,21 @@ export class FileCheckpointStore implements CheckpointStore {
     return { runId, savedAt: Number.isNaN(savedAt) ? read.mtime : savedAt, mtime: read.mtime };
   }
 
-  /** A save's cleanup: a failure to tidy must not fail the save, nor be retried on every save. */
-  private async sweepOnce(runId: string): Promise<void> {
-    if (this.swept.has(runId)) return;
-    this.swept.add(runId);
-    await this.removeOrphanedTemps(runId).catch(() => undefined);
+  /**
+   * Removes, once per store, the temp files that processes killed mid-save left behind (they can be tens of
+   * MB). A live process's temp file may be a write in flight, this process's included: those are kept.
+   * Tidying must not fail a save or a delete, and is not tried again.
+   */
+  private sweepOnce(): Promise<void> {
+    this.swept ??= this.removeOrphanedTemps().catch(() => undefined);
+    return this.swept;
   }
 
-  /**
-   * Removes the temp files of `runId` that a process killed mid-save left behind (they can be tens of MB).
-   * A live process's temp file may be a write in flight, this process's included: those are kept.
-   */
-  private async removeOrphanedTemps(runId: string): Promise<void> {
-    const prefix = runId + CHECKPOINT_SUFFIX + '.';
-    const names = await io('list the checkpoint directory', this.dir, () => readDirIfExists(this.dir));
-    for (const name of names) {
-      const pid = name.startsWith(prefix) ? TEMP_TAIL.exec(name.slice(prefix.length))?.[1] : undefined;
-      if (pid === undefined || !isDead(Number(pid))) continue;
-      const file = path.join(this.dir, name);
-      await io('delete the orphaned temp file', file, () => fs.rm(file, { force: true }));
+  private async removeOrphanedTemps(): Promise<void> {
+    for (const name of await readDirIfExists(this.dir)) {
+      const [, runId, pid] = TEMP_NAME.exec(name) ?? [];
+      if (runId === undefined || !isValidRunId(runId) || !isDead(Number(pid))) continue;
+      await fs.rm(path.join(this.dir, name), { force: true });
     }
   }
 }

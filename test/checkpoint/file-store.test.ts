@@ -247,52 +247,46 @@ describe('FileCheckpointStore temp files left by a killed process', () => {
     sleeper = undefined;
   });
 
-  it("the first save of a run removes that run's temp files of dead processes only", async () => {
+  it("a store's first save removes the temp files of dead processes only, of every run", async () => {
     const dead = await deadPid();
     sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
     const live = sleeper.pid!;
     const kept = [
       temp('run-1', process.pid, 'aaaaaaaaaaaa'), // this process's own write in flight
       temp('run-1', live, 'bbbbbbbbbbbb'),
-      temp('other', dead, 'cccccccccccc'), // another run's
-      temp('run-1.json.1', dead, 'dddddddddddd'), // another run's, whose id starts like this one's file
+      'notes.json.1.tmp', // not a temp file of the store's
     ];
-    for (const name of [...kept, temp('run-1', dead, '0123456789ab')]) {
-      await fs.writeFile(path.join(dir, name), 'x'.repeat(1000));
-    }
+    const orphans = [
+      temp('run-1', dead, '0123456789ab'),
+      temp('other', dead, 'cccccccccccc'),
+      temp('run-1.json.1', dead, 'dddddddddddd'),
+    ];
+    for (const name of [...kept, ...orphans]) await fs.writeFile(path.join(dir, name), 'x'.repeat(1000));
     const store = new FileCheckpointStore(dir);
     await store.save('run-1', makeCheckpoint('run-1'));
     expect((await fs.readdir(dir)).sort()).toEqual([...kept, 'run-1.json'].sort());
   });
 
-  it('looks once per run id and store, not on every save', async () => {
+  it('reads the directory for them once per store, not on every save or for every run', async () => {
     const dead = await deadPid();
     const store = new FileCheckpointStore(dir);
     await store.save('run-1', makeCheckpoint('run-1'));
-    const orphan = temp('run-1', dead, '0123456789ab');
+    const orphan = temp('run-2', dead, '0123456789ab');
     await fs.writeFile(path.join(dir, orphan), 'x');
-    await store.save('run-1', makeCheckpoint('run-1'));
-    expect((await fs.readdir(dir)).sort()).toEqual(['run-1.json', orphan]);
-    await new FileCheckpointStore(dir).save('run-1', makeCheckpoint('run-1'));
-    expect(await fs.readdir(dir)).toEqual(['run-1.json']);
+    await store.save('run-2', makeCheckpoint('run-2'));
+    await store.delete('run-1');
+    expect((await fs.readdir(dir)).sort()).toEqual([orphan, 'run-2.json'].sort());
+    await new FileCheckpointStore(dir).save('run-2', makeCheckpoint('run-2'));
+    expect(await fs.readdir(dir)).toEqual(['run-2.json']);
   });
 
-  it("delete removes the run's temp files of dead processes too", async () => {
+  it("a store's first delete removes them too (a run without a checkpoint file may have some)", async () => {
     const dead = await deadPid();
-    const store = new FileCheckpointStore(dir);
-    await store.save('run-1', makeCheckpoint('run-1'));
-    await store.save('run-2', makeCheckpoint('run-2'));
     const own = temp('run-1', process.pid, 'aaaaaaaaaaaa');
-    const other = temp('run-2', dead, 'bbbbbbbbbbbb');
-    for (const name of [temp('run-1', dead, '0123456789ab'), own, other]) {
+    for (const name of [temp('run-3', dead, 'cccccccccccc'), own])
       await fs.writeFile(path.join(dir, name), 'x');
-    }
-    await store.delete('run-1');
-    expect((await fs.readdir(dir)).sort()).toEqual([own, 'run-2.json', other].sort());
-    // A run without a checkpoint file can still have orphans to delete.
-    await fs.writeFile(path.join(dir, temp('run-3', dead, 'cccccccccccc')), 'x');
-    await store.delete('run-3');
-    expect((await fs.readdir(dir)).sort()).toEqual([own, 'run-2.json', other].sort());
+    await new FileCheckpointStore(dir).delete('run-3');
+    expect(await fs.readdir(dir)).toEqual([own]);
   });
 });
 
