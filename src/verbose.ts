@@ -19,12 +19,18 @@ export function consoleProgress(
   scope: VerboseScope,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): ((event: CrewEvent) => void) | undefined {
-  // A delegation's reply is printed with it; the tool.result of the same call would repeat it.
+  // A delegation's reply is printed with it; the tool.result of the same call would repeat it. Replies
+  // are kept by run and request id (`<loop's request>/<call id>`; a call id may hold '/' too) until then.
   const replied = new Set<string>();
+  const repeats = (runId: string, callId: string) => {
+    for (const key of replied) {
+      if (key.startsWith(`${runId} `) && key.endsWith(`/${callId}`)) return replied.delete(key);
+    }
+    return false;
+  };
   const print = (event: CrewEvent) => {
-    if (event.type === 'delegation.replied')
-      replied.add(event.requestId.slice(event.requestId.lastIndexOf('/') + 1));
-    if (event.type === 'tool.result' && replied.delete(event.call.id)) return;
+    if (event.type === 'delegation.replied') replied.add(`${event.runId} ${event.requestId}`);
+    if (event.type === 'tool.result' && repeats(event.runId, event.call.id)) return;
     const line = describe(event);
     if (line) write(line);
   };

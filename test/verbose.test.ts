@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Agent, Crew, Task, tool } from '../src/index.js';
+import { Agent, Crew, Task, tool, type CrewEvent } from '../src/index.js';
+import { consoleProgress } from '../src/verbose.js';
 import { ScriptedLLM } from '../src/testing/index.js';
 
 const lookup = tool({
@@ -98,5 +99,41 @@ describe('Agent verbose', () => {
     expect(all).toContain('    💬 writer: WRITER-ARTICLE');
     expect(all).toContain("  ✓ task 'Write' done");
     expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe('consoleProgress and delegations', () => {
+  const replied = (runId: string, requestId: string) =>
+    ({
+      type: 'delegation.replied',
+      runId,
+      agentId: 'm',
+      kind: 'delegate_work',
+      requestId,
+      from: 'w',
+      fromRole: 'Writer',
+      reply: 'the draft',
+    }) as CrewEvent;
+  const result = (runId: string, id: string) =>
+    ({
+      type: 'tool.result',
+      runId,
+      agentId: 'm',
+      call: { id, name: 'delegate_work', arguments: '{}' },
+      result: 'the draft',
+      isError: false,
+    }) as unknown as CrewEvent;
+
+  it("prints a delegation's reply once, also for call ids with '/', and only for its own run", () => {
+    const lines: string[] = [];
+    const print = consoleProgress({ verbose: true, agents: [] }, (line) => lines.push(line))!;
+    print(replied('r1', 'T#0/functions/delegate_work/7'));
+    print(result('r2', 'functions/delegate_work/7'));
+    print(result('r1', 'functions/delegate_work/7'));
+    print(result('r1', 'functions/delegate_work/7'));
+    const toolLines = lines.filter((line) => line.includes('delegate_work:'));
+    // r2's result (another run) and r1's second (no reply left for it) are printed; r1's first is not.
+    expect(toolLines).toHaveLength(2);
+    expect(lines.filter((line) => line.includes('the draft'))).toHaveLength(3);
   });
 });
