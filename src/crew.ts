@@ -35,7 +35,7 @@ import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
 import { addUsage, emptyUsage, type UsageMetrics } from './usage.js';
 import { consoleProgress } from './verbose.js';
-import { whenAborted } from './runtime/when-aborted.js';
+import { unlessAborted, whenAborted } from './runtime/when-aborted.js';
 import { assertRunIdFree, type AfterKickoffCallback } from './runtime/run-env.js';
 import { assertValidRunId, runIdInUse } from './checkpoint/run-id.js';
 
@@ -304,7 +304,9 @@ export class Crew {
 
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
-    const { checkpoint, outcomes } = await this.#restorable(runId, 'resume');
+    if (options.signal?.aborted) throw abortedBy(options.signal);
+    const restorable = this.#restorable(runId, 'resume');
+    const { checkpoint, outcomes } = await unlessAborted(restorable, options.signal);
     // Only the tasks still to run may need a person (a done review does not).
     this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
     this.#restoreOutputs(outcomes);
@@ -364,10 +366,11 @@ export class Crew {
     // Aborted before it began: nothing runs (no beforeKickoff callback, no crew.started).
     if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
-    if (chosenRunId) await this.#checkRunIdFree(options.runId);
+    // An abort ends the kickoff at once, also while the store is read or a beforeKickoff callback runs.
+    if (chosenRunId) await unlessAborted(this.#checkRunIdFree(options.runId), options.signal);
     // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
     this.#checkHumanInput();
-    const prepared = await this.#beforeKickoff(inputs);
+    const prepared = await unlessAborted(this.#beforeKickoff(inputs), options.signal);
     return this.#launch(prepared, options, sink, { claim: chosenRunId });
   }
 

@@ -1,3 +1,5 @@
+import { abortedBy } from '../errors.js';
+
 /** The runs waiting on each signal, and the one `abort` listener that calls them all. */
 const waiting = new WeakMap<AbortSignal, { callbacks: Set<() => void>; listener: () => void }>();
 
@@ -47,4 +49,25 @@ function callSeparately(callback: () => void): void {
       throw error;
     });
   }
+}
+
+/**
+ * `work`, or `CrewAbortedError` as soon as `signal` aborts: what a run does before it starts (a
+ * `beforeKickoff` callback, reading the store) must not hold an abort. The work itself goes on, unawaited.
+ */
+export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = whenAborted(signal, () => reject(abortedBy(signal)));
+    work.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
+  });
 }
