@@ -5,7 +5,15 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { assign, createActor, setup, type AnyEventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { Crew, Task, type LLM, type LLMRequest, type LLMResponse } from '../../src/index.js';
+import {
+  Agent,
+  Crew,
+  CrewAbortedError,
+  Task,
+  type LLM,
+  type LLMRequest,
+  type LLMResponse,
+} from '../../src/index.js';
 import { prefixedKind, withStableChildEvents } from '../../src/runtime/stable-child-events.js';
 import { scriptedAgent } from '../helpers/crew-fixtures.js';
 
@@ -121,5 +129,33 @@ describe('a process running many crews', () => {
     });
     // An entry per delegation was ≈ 450 bytes: 2.7 KB per crew of six.
     expect(perCrew).toBeLessThan(900);
+  });
+});
+
+describe('a kickoff error kept by its caller', () => {
+  it('keeps nothing of its run alive (its inputs: a 200 KB input per run here)', async () => {
+    const nextTurn: LLM = {
+      model: 'next-turn',
+      call: () => new Promise((resolve) => setImmediate(() => resolve({ content: 'text' }))),
+    };
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm: nextTurn });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write about {topic}', expectedOutput: 'x', agent })],
+    });
+    const abortedRun = async (i: number) => {
+      const controller = new AbortController();
+      const run = crew.kickoff({ topic: `${i}`.padEnd(200_000, 'x') }, { signal: controller.signal });
+      setImmediate(() => controller.abort());
+      return run.catch((e: unknown) => e);
+    };
+    for (let i = 0; i < 5; i++) await abortedRun(i);
+    const kept: unknown[] = [];
+    const before = heapAfterGc();
+    for (let i = 0; i < 20; i++) kept.push(await abortedRun(100 + i));
+    const perError = (heapAfterGc() - before) / kept.length;
+
+    expect(kept.every((e) => e instanceof CrewAbortedError)).toBe(true);
+    expect(perError).toBeLessThan(50_000);
   });
 });
