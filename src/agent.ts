@@ -22,7 +22,7 @@ export interface AgentOptions {
   maxRetryLimit?: number;
   /** Milliseconds; exceeding it fails the task (not retried). */
   maxExecutionTime?: number;
-  stepCallback?: (step: AgentStep) => void | Promise<void>;
+  stepCallback?: (step: AgentStep) => unknown;
   /**
    * Print this agent's steps on stderr (its model answers, tool calls and results, delegations), even
    * when the crew is not verbose.
@@ -48,7 +48,7 @@ export class Agent {
   readonly maxRpm?: number;
   readonly maxRetryLimit: number;
   readonly maxExecutionTime?: number;
-  readonly stepCallback?: (step: AgentStep) => void | Promise<void>;
+  readonly stepCallback?: (step: AgentStep) => unknown;
   readonly verbose: boolean;
 
   constructor(options: AgentOptions) {

@@ -52,8 +52,8 @@ export interface CrewOptions {
   /** Human-readable progress on stderr. */
   verbose?: boolean;
   name?: string;
-  taskCallback?: (output: TaskOutput) => void | Promise<void>;
-  stepCallback?: (step: AgentStep) => void | Promise<void>;
+  taskCallback?: (output: TaskOutput) => unknown;
+  stepCallback?: (step: AgentStep) => unknown;
   beforeKickoff?: Array<(inputs: Inputs) => Inputs | void | Promise<Inputs | void>>;
   afterKickoff?: AfterKickoffCallback[];
   humanInput?: HumanInputHandler;
@@ -87,7 +87,7 @@ export class Crew {
   readonly managerAgent?: Agent;
   readonly checkpoint?: CheckpointStore;
   /** Called with every task's output (after the task's own callback). */
-  readonly taskCallback?: (output: TaskOutput) => void | Promise<void>;
+  readonly taskCallback?: (output: TaskOutput) => unknown;
   /** Usage of the last kickoff (summed over every kickoff of the last kickoffForEach). */
   usageMetrics: UsageMetrics = emptyUsage();
   readonly #options: CrewOptions;
@@ -157,7 +157,8 @@ export class Crew {
   /** One kickoff per input (in input order), `concurrency` at a time; usage is summed. */
   async kickoffForEach(
     inputsList: Inputs[],
-    options: { concurrency?: number } & KickoffOptions = {},
+    // Each run gets an id of its own: a runId would be every run's.
+    options: { concurrency?: number } & Omit<KickoffOptions, 'runId'> = {},
   ): Promise<CrewOutput[]> {
     if (!Array.isArray(inputsList)) throw new TypeError('kickoffForEach needs an array of inputs');
     for (const [i, inputs] of inputsList.entries()) {
@@ -169,7 +170,9 @@ export class Crew {
       // Every input's values are checked before the first kickoff: a bad last one loses no finished run.
       validateInputs(inputs);
     }
-    const { concurrency = 1, runId: _ignored, signal: outer, ...kickoffOptions } = options;
+    // A runId passed anyway (from JavaScript) is left out as the types leave it out.
+    const given = options as typeof options & { runId?: string };
+    const { concurrency = 1, runId: _ignored, signal: outer, ...kickoffOptions } = given;
     if (!(Number.isInteger(concurrency) && concurrency >= 1) && concurrency !== Infinity) {
       throw new CrewValidationError(
         'invalid_option',

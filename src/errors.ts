@@ -73,6 +73,7 @@ export class InterpolationError extends StatecrewError {
 
 /** A task's guardrails kept failing; `taskId` names the task when the error comes from a run. */
 export class GuardrailError extends StatecrewError {
+  declare readonly code: 'guardrail_failed';
   readonly taskId?: string;
 
   constructor(message: string, options?: { cause?: unknown; taskId?: string }) {
@@ -83,6 +84,7 @@ export class GuardrailError extends StatecrewError {
 
 /** A structured answer never matched its schema; `taskId` names the task when the error comes from a run. */
 export class OutputParsingError extends StatecrewError {
+  declare readonly code: 'output_parsing_failed';
   readonly taskId?: string;
 
   constructor(message: string, options?: { cause?: unknown; taskId?: string }) {
@@ -93,6 +95,7 @@ export class OutputParsingError extends StatecrewError {
 
 /** A task failed after its retries; `cause` is the original error. */
 export class TaskExecutionError extends StatecrewError {
+  declare readonly code: 'task_failed';
   readonly taskId: string;
 
   constructor(taskId: string, message: string, options?: { cause?: unknown }) {
@@ -103,6 +106,8 @@ export class TaskExecutionError extends StatecrewError {
 
 /** The run was aborted through its signal; `cause` is the signal's reason, when it gave one. */
 export class CrewAbortedError extends StatecrewError {
+  declare readonly code: 'aborted';
+
   constructor(message = 'The crew run was aborted', options?: { cause?: unknown }) {
     super('aborted', message, options);
   }
@@ -116,6 +121,8 @@ export function abortedBy(signal: AbortSignal | undefined): CrewAbortedError {
 
 /** The model's answer took longer than the agent's `maxExecutionTime`. Not retried. */
 export class ExecutionTimeoutError extends StatecrewError {
+  declare readonly code: 'execution_timeout';
+
   constructor(message: string) {
     super('execution_timeout', message);
   }
@@ -123,6 +130,7 @@ export class ExecutionTimeoutError extends StatecrewError {
 
 /** An error the model provider returned (HTTP status, malformed body, dropped connection). */
 export class LLMError extends StatecrewError {
+  declare readonly code: 'llm_error';
   readonly status?: number;
 
   constructor(message: string, options?: { cause?: unknown; status?: number }) {

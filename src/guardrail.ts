@@ -9,7 +9,8 @@ import type { TaskOutput } from './outputs.js';
 export type GuardrailResult =
   | [true, string | TaskOutput | unknown]
   | [false, string]
-  | { ok: true; value?: string | TaskOutput }
+  // As the tuple: a string, a TaskOutput, or (with an outputSchema) the new parsed value.
+  | { ok: true; value?: unknown }
   | { ok: false; error: string };
 
 /**

@@ -26,7 +26,7 @@ export interface TaskOptions<TSchema extends z.ZodType = z.ZodType> {
   guardrails?: Guardrail<z.infer<TSchema>>[];
   guardrailMaxRetries?: number;
   humanInput?: boolean;
-  callback?: (output: TaskOutput<z.infer<TSchema>>) => void | Promise<void>;
+  callback?: (output: TaskOutput<z.infer<TSchema>>) => unknown;
   outputFile?: string;
   createDirectory?: boolean;
   markdown?: boolean;
@@ -51,7 +51,7 @@ export class Task<TSchema extends z.ZodType = z.ZodType> {
   readonly guardrails: Guardrail<z.infer<TSchema>>[];
   readonly guardrailMaxRetries: number;
   readonly humanInput: boolean;
-  readonly callback?: (output: TaskOutput<z.infer<TSchema>>) => void | Promise<void>;
+  readonly callback?: (output: TaskOutput<z.infer<TSchema>>) => unknown;
   readonly outputFile?: string;
   readonly createDirectory: boolean;
   readonly markdown: boolean;

@@ -23,8 +23,8 @@ export interface CrewDefinition {
   maxRpm?: number;
   cache: boolean;
   verbose: boolean;
-  taskCallback?: (output: TaskOutput) => void | Promise<void>;
-  stepCallback?: (step: AgentStep) => void | Promise<void>;
+  taskCallback?: (output: TaskOutput) => unknown;
+  stepCallback?: (step: AgentStep) => unknown;
   afterKickoff: AfterKickoffCallback[];
   humanInput?: HumanInputHandler;
 }

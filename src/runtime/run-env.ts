@@ -67,7 +67,7 @@ export interface RunEnv {
   readonly observed: boolean;
   /** Model calls stream (and emit `llm.delta`) only when someone wants the deltas. */
   readonly wantsDeltas: boolean;
-  taskCallback?: (output: TaskOutput) => void | Promise<void>;
+  taskCallback?: (output: TaskOutput) => unknown;
   afterKickoff: AfterKickoffCallback[];
   /** Called when a task waits for a person (the run saves a checkpoint then). */
   onHumanInputRequested?: (taskId: string) => void;

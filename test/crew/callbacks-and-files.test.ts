@@ -26,6 +26,30 @@ afterEach(async () => {
 });
 
 describe('after a task is done', () => {
+  it('takes callbacks that return something (collecting into an array or map), and ignores what they return', async () => {
+    const outputs: TaskOutput[] = [];
+    const byTask = new Map<string, string>();
+    const steps: AgentStep[] = [];
+    const { agent } = scriptedAgent('Writer', ['draft'], { stepCallback: (step) => steps.push(step) });
+    const task = new Task({
+      description: 'Draft',
+      expectedOutput: 'x',
+      agent,
+      callback: (o) => outputs.push(o),
+    });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [task],
+      taskCallback: (o) => byTask.set(o.taskId, o.raw),
+      stepCallback: async () => steps.length,
+    });
+
+    expect((await crew.kickoff()).raw).toBe('draft');
+    expect(outputs.map((o) => o.raw)).toEqual(['draft']);
+    expect(byTask.get(task.id)).toBe('draft');
+    expect(steps.length).toBeGreaterThan(0);
+  });
+
   it('runs task.callback, then the crew taskCallback, then writes the file, then emits task.completed', async () => {
     const file = join(dir, 'out.md');
     const order: string[] = [];

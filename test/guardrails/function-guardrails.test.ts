@@ -95,6 +95,19 @@ describe('function guardrails', () => {
       expect(JSON.parse(output.raw)).toEqual({ title: 'BREAD', words: 2 });
     });
 
+    it('takes an object value of { ok: true, value } as the new parsed value too', async () => {
+      const { crew } = oneTaskCrew([answer], {
+        outputSchema: article,
+        guardrail: (output) => ({
+          ok: true,
+          value: { title: 'From the guardrail', words: (output.parsed as { words: number }).words + 1 },
+        }),
+      });
+      const output = await crew.kickoff();
+
+      expect(output.tasksOutput[0].parsed).toEqual({ title: 'From the guardrail', words: 3 });
+    });
+
     it("types a structured task's guardrails by the schema, as its callback", async () => {
       const { agent } = writer([answer]);
       const counted: Guardrail<z.infer<typeof article>> = (output) =>

@@ -1,0 +1,41 @@
+// Types a TypeScript user relies on: `tsc --noEmit` over the tests checks them (the `@ts-expect-error` lines
+// fail the typecheck when the error they expect is gone); the assertions check the runtime agrees.
+import { describe, expect, it } from 'vitest';
+import {
+  Agent,
+  Crew,
+  CrewAbortedError,
+  ExecutionTimeoutError,
+  GuardrailError,
+  LLMError,
+  OutputParsingError,
+  Task,
+  TaskExecutionError,
+} from '../src/index.js';
+import { ScriptedLLM } from '../src/testing/index.js';
+
+describe('public types', () => {
+  it('give each error class its one code as a literal type', () => {
+    const codes: Array<[string, string]> = [
+      [new GuardrailError('m').code satisfies 'guardrail_failed', 'guardrail_failed'],
+      [new OutputParsingError('m').code satisfies 'output_parsing_failed', 'output_parsing_failed'],
+      [new TaskExecutionError('t', 'm').code satisfies 'task_failed', 'task_failed'],
+      [new CrewAbortedError().code satisfies 'aborted', 'aborted'],
+      [new ExecutionTimeoutError('m').code satisfies 'execution_timeout', 'execution_timeout'],
+      [new LLMError('m').code satisfies 'llm_error', 'llm_error'],
+    ];
+    for (const [code, expected] of codes) expect(code).toBe(expected);
+  });
+
+  it('leave runId out of kickoffForEach, whose runs each get their own', async () => {
+    const agent = new Agent({ role: 'R', goal: 'g', backstory: 'b', llm: new ScriptedLLM(['a', 'b']) });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'd', expectedOutput: 'e', agent })],
+    });
+    // @ts-expect-error a runId would be every run's
+    const outputs = await crew.kickoffForEach([{}, {}], { runId: 'mine' });
+    expect(new Set(outputs.map((o) => o.runId)).size).toBe(2);
+    expect(outputs.map((o) => o.runId)).not.toContain('mine');
+  });
+});
