@@ -140,6 +140,8 @@ export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task
 
   /** `instanceof` holds for a ConditionalTask made by another copy of statecrew too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass of it keeps the usual rule: a plain ConditionalTask is not one of its instances.
+    if (this !== ConditionalTask) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && CONDITIONAL in value;
   }
 

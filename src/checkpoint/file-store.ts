@@ -9,6 +9,7 @@ const CHECKPOINT_SUFFIX = '.json';
 // Temp files end in `.tmp`, never in `.json`, so no temp file can be mistaken for a checkpoint.
 const TEMP_SUFFIX = '.tmp';
 /** A temp file's name: `<runId>.json.<the writer's pid>.<12 random hex digits>.tmp`. */
+const ORPHAN_AGE_MS = 60_000;
 const TEMP_NAME = /^(.+)\.json\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 interface ListEntry {
@@ -107,7 +108,11 @@ export class FileCheckpointStore implements CheckpointStore {
     for (const name of await readDirIfExists(this.dir)) {
       const [, runId, pid] = TEMP_NAME.exec(name) ?? [];
       if (runId === undefined || !isValidRunId(runId) || !isDead(Number(pid))) continue;
-      await fs.rm(path.join(this.dir, name), { force: true });
+      const file = path.join(this.dir, name);
+      // A pid is this machine's: a directory another host shares may hold its writes in flight, which
+      // are seconds old at most. Only a temp file left for a minute is an orphan.
+      if (Date.now() - (await fs.lstat(file)).mtimeMs < ORPHAN_AGE_MS) continue;
+      await fs.rm(file, { force: true });
     }
   }
 }

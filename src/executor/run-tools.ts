@@ -51,7 +51,10 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const byName = new Map(tools.map((t) => [t.name, t]));
   const usageCounts = { ...input.usageCounts };
   const read = input.calls.map(readArguments);
-  const keys = input.calls.map((call, i) => callKey(call, read[i]));
+  // By the tool a call names (`Search` and `search` are one call repeated).
+  const keys = input.calls.map((call, i) =>
+    callKey(toolNamed(byName, call.name)?.name ?? call.name, call, read[i]),
+  );
   // Within the batch, a call planned to run is "the call just before" the next one.
   let previous = input.lastCall;
   const plans = input.calls.map((call, i) => {
@@ -101,13 +104,13 @@ function readArguments(call: ToolCall): ReadArguments {
 }
 
 /** Name and arguments of a call; arguments that are JSON compare by value (key order and spacing ignored). */
-function callKey(call: ToolCall, read: ReadArguments): string {
+function callKey(name: string, call: ToolCall, read: ReadArguments): string {
   try {
-    if (read.ok) return `${call.name}:${canonicalJson(read.json)}`;
+    if (read.ok) return `${name}:${canonicalJson(read.json)}`;
   } catch {
     // Nested too deep to render again: compared as the model wrote them.
   }
-  return `${call.name}:${call.arguments.trim()}`;
+  return `${name}:${call.arguments.trim()}`;
 }
 
 function invalidArguments(call: ToolCall, why: string): Plan {
@@ -174,7 +177,9 @@ function toolNamed(byName: Map<string, Tool>, name: string): Tool | undefined {
   const exact = byName.get(name);
   if (exact) return exact;
   const wanted = looseName(name);
-  return [...byName.values()].find((tool) => looseName(tool.name) === wanted);
+  const loose = [...byName.values()].filter((tool) => looseName(tool.name) === wanted);
+  // Two tools that differ only so (`web-search`, `Web_Search`): the call names neither for sure.
+  return loose.length === 1 ? loose[0] : undefined;
 }
 
 const looseName = (name: string) =>

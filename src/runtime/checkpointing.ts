@@ -32,6 +32,8 @@ type Reason = Checkpoint['reason'];
 export interface RunCheckpointing {
   claim?: boolean;
   restored?: boolean;
+  /** Called when a claimed run id turns out to be the store's already (the run should stop). */
+  onRefused?: (error: Error) => void;
 }
 /**
  * A save asked for: its snapshot is taken when it is written (`later`), or was taken already (`taken`,
@@ -75,15 +77,17 @@ export class RunCheckpointer {
 
   /** A restored run: its first snapshot is what the store holds already, so it is not saved again. */
   readonly #restored: boolean;
+  readonly #onRefused: ((error: Error) => void) | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
     private readonly meta: CheckpointMeta,
-    { claim = false, restored = false }: RunCheckpointing = {},
+    { claim = false, restored = false, onRefused }: RunCheckpointing = {},
   ) {
     this.#eager = meta.taskIds.length <= EAGER_TASKS;
     if (claim) this.#claim = 'check';
     this.#restored = restored;
+    this.#onRefused = onRefused;
   }
 
   /**
@@ -184,7 +188,8 @@ export class RunCheckpointer {
   settle(actor: CrewActor): void {
     const soon = this.#soon;
     this.#soon = undefined;
-    if (soon) this.saveNow(actor, soon);
+    // A run that finished meanwhile is saved as completed (by the run's end), not as waiting.
+    if (soon && actor.getSnapshot().status === 'active') this.saveNow(actor, soon);
     else if (this.#pending && 'later' in this.#pending) this.saveNow(actor, this.#pending.reason);
   }
 
@@ -259,11 +264,15 @@ export class RunCheckpointer {
   async #claimed(): Promise<boolean> {
     if (this.#claim === 'refused') return false;
     if (this.#claim === 'check') {
-      this.#claim = undefined;
+      // A read that fails leaves the check to the next write (this one is not made).
       if ((await this.store.load(this.meta.runId)) !== undefined) {
         this.#claim = 'refused';
-        throw runIdInUse(this.meta.runId);
+        const refusal = runIdInUse(this.meta.runId);
+        // The run stops at once: every task it would still run is lost work.
+        this.#onRefused?.(refusal);
+        throw refusal;
       }
+      this.#claim = undefined;
     }
     return true;
   }

@@ -94,8 +94,13 @@ export function createRun(options: LaunchOptions): CrewRun {
       ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
       : {}),
   });
+  let refused = (_error: Error) => {};
   const checkpointer = store
-    ? RunCheckpointer.forRun(store, env, { claim: options.claimRunId, restored: !!options.snapshot })
+    ? RunCheckpointer.forRun(store, env, {
+        claim: options.claimRunId,
+        restored: !!options.snapshot,
+        onRefused: (error) => refused(error),
+      })
     : undefined;
   if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
   let resolveEnded!: (end: RunEnd) => void;
@@ -130,6 +135,7 @@ export function createRun(options: LaunchOptions): CrewRun {
     );
   };
   const onAbort = () => end({ error: abortedBy(signal) });
+  refused = (error) => end({ error });
   const subscription = actor.subscribe({
     next: (snapshot) => {
       if (snapshot.status === 'done') end({ output: snapshot.output as CrewOutput });

@@ -241,6 +241,13 @@ async function deadPid(): Promise<number> {
 
 describe('FileCheckpointStore temp files left by a killed process', () => {
   const temp = (runId: string, pid: number, random: string) => `${runId}.json.${pid}.${random}.tmp`;
+  /** A temp file last written two minutes ago (a write in flight, on any host, is seconds old). */
+  const leftBehind = async (name: string) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, 'x'.repeat(1000));
+    const then = new Date(Date.now() - 120_000);
+    await fs.utimes(file, then, then);
+  };
   let sleeper: ReturnType<typeof spawn> | undefined;
   afterEach(() => {
     sleeper?.kill();
@@ -261,7 +268,11 @@ describe('FileCheckpointStore temp files left by a killed process', () => {
       temp('other', dead, 'cccccccccccc'),
       temp('run-1.json.1', dead, 'dddddddddddd'),
     ];
-    for (const name of [...kept, ...orphans]) await fs.writeFile(path.join(dir, name), 'x'.repeat(1000));
+    // A write in flight in a directory another host shares: its pid means nothing here, it is seconds old.
+    const fresh = temp('run-2', dead, 'eeeeeeeeeeee');
+    kept.push(fresh);
+    await fs.writeFile(path.join(dir, fresh), 'x');
+    for (const name of [...kept.filter((k) => k !== fresh), ...orphans]) await leftBehind(name);
     const store = new FileCheckpointStore(dir);
     await store.save('run-1', makeCheckpoint('run-1'));
     expect((await fs.readdir(dir)).sort()).toEqual([...kept, 'run-1.json'].sort());
@@ -272,7 +283,7 @@ describe('FileCheckpointStore temp files left by a killed process', () => {
     const store = new FileCheckpointStore(dir);
     await store.save('run-1', makeCheckpoint('run-1'));
     const orphan = temp('run-2', dead, '0123456789ab');
-    await fs.writeFile(path.join(dir, orphan), 'x');
+    await leftBehind(orphan);
     await store.save('run-2', makeCheckpoint('run-2'));
     await store.delete('run-1');
     expect((await fs.readdir(dir)).sort()).toEqual([orphan, 'run-2.json'].sort());
@@ -283,8 +294,7 @@ describe('FileCheckpointStore temp files left by a killed process', () => {
   it("a store's first delete removes them too (a run without a checkpoint file may have some)", async () => {
     const dead = await deadPid();
     const own = temp('run-1', process.pid, 'aaaaaaaaaaaa');
-    for (const name of [temp('run-3', dead, 'cccccccccccc'), own])
-      await fs.writeFile(path.join(dir, name), 'x');
+    for (const name of [temp('run-3', dead, 'cccccccccccc'), own]) await leftBehind(name);
     await new FileCheckpointStore(dir).delete('run-3');
     expect(await fs.readdir(dir)).toEqual([own]);
   });

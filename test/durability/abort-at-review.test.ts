@@ -36,4 +36,20 @@ describe('a run aborted by its review handler as it is asked', () => {
     expect(output.tasksOutput.map((t) => t.raw)).toEqual(['facts', 'draft', 'report']);
     expect(llm.calls).toHaveLength(3);
   });
+
+  it('saves a run that finished right after a review as completed, not as waiting for it', async () => {
+    const store = new MemoryCheckpointStore();
+    const llm = new ScriptedLLM(['draft', 'report']);
+    const agent = new Agent({ id: 'writer', role: 'Writer', goal: 'g', backstory: 'b', llm });
+    const tasks = [
+      new Task({ id: 'draft', description: 'Draft', expectedOutput: 'a draft', agent, humanInput: true }),
+      new Task({ id: 'report', description: 'Report', expectedOutput: 'a report', agent }),
+    ];
+    const crew = new Crew({ agents: [agent], tasks, checkpoint: store, humanInput: async () => '' });
+
+    await crew.kickoff({}, { runId: 'quick' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect((await store.load('quick'))?.reason).toBe('crew.completed');
+  });
 });

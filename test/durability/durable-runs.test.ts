@@ -10,6 +10,7 @@ import {
   MemoryCheckpointStore,
   StatecrewError,
   Task,
+  type Checkpoint,
   type CheckpointStore,
 } from '../../src/index.js';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
@@ -355,6 +356,63 @@ describe('crew.resume', () => {
 
     await expect(run).rejects.toMatchObject({ code: 'run_id_in_use' });
     expect(await store.load('shared')).toEqual(taken);
+  });
+
+  /** A store holding run 'taken' whose reads go as `read` says (by count), writes counted. */
+  async function takenStore(read: (count: number, load: () => Promise<Checkpoint | undefined>) => unknown) {
+    const held = new MemoryCheckpointStore();
+    await threeTaskCrew(['facts', 'analysis', 'report'], held).crew.kickoff(
+      { topic: 'x' },
+      { runId: 'taken' },
+    );
+    const taken = await held.load('taken');
+    let loads = 0;
+    const writes: string[] = [];
+    const store: CheckpointStore = {
+      load: async (runId) => (await read(++loads, () => held.load(runId))) as Checkpoint | undefined,
+      save: async (runId, checkpoint) => {
+        writes.push(checkpoint.reason);
+        await held.save(runId, checkpoint);
+      },
+      list: () => held.list(),
+      delete: (runId) => held.delete(runId),
+    };
+    return { store, writes, unchanged: async () => expect(await held.load('taken')).toEqual(taken) };
+  }
+
+  it('stops a run at once when its first checkpoint finds the id taken (another process took it)', async () => {
+    // The kickoff's check finds nothing; the first checkpoint's look finds the other process's run.
+    const { store, writes, unchanged } = await takenStore((n, load) => (n === 1 ? undefined : load()));
+    const seen: AbortSignal[] = [];
+    const stalled = (request: LLMRequest) => {
+      seen.push(request.signal!);
+      return new Promise<string>(() => {});
+    };
+    const { crew, llm } = threeTaskCrew(['facts', stalled, 'report'], store);
+
+    await expect(crew.kickoff({ topic: 'y' }, { runId: 'taken' })).rejects.toMatchObject({
+      code: 'run_id_in_use',
+    });
+
+    expect(llm.calls).toHaveLength(2);
+    expect(seen[0].aborted).toBe(true);
+    expect(writes).toEqual([]);
+    await unchanged();
+  });
+
+  it('looks again at the next checkpoint when the look fails, and still never writes over the run', async () => {
+    const flaky = async (n: number, load: () => Promise<Checkpoint | undefined>) => {
+      if (n === 1) return undefined;
+      if (n === 2) throw new Error('ECONNRESET');
+      return load();
+    };
+    const { store, writes, unchanged } = await takenStore(flaky);
+    const { crew } = threeTaskCrew(['facts', 'analysis', 'report'], store);
+
+    await expect(crew.kickoff({ topic: 'y' }, { runId: 'taken' })).rejects.toBeInstanceOf(StatecrewError);
+
+    expect(writes).toEqual([]);
+    await unchanged();
   });
 
   it('never lets createActor overwrite a run the store holds: its first checkpoint refuses, and the store keeps the run', async () => {

@@ -245,6 +245,18 @@ describe('the native tool loop', () => {
     expect(output.raw).toBe('done');
   });
 
+  it('takes no loosely named tool when two tools differ only in case, spaces or hyphens', async () => {
+    const dashed = recordingTool('web-search');
+    const underscored = recordingTool('web_search');
+    const { crew, llm } = soloCrew({
+      script: [{ toolCalls: [call('Web Search', { q: 'x' })] }, 'done'],
+      agent: { tools: [dashed.tool, underscored.tool] },
+    });
+    await crew.kickoff();
+    expect(toolContents(llm.calls[1])[0]).toMatch(/'Web Search' does not exist/);
+    expect([...dashed.seen, ...underscored.seen]).toEqual([]);
+  });
+
   it('tells the model when the arguments are not valid JSON, without running the tool', async () => {
     const search = recordingTool('search');
     const { crew, llm } = soloCrew({

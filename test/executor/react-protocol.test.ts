@@ -101,6 +101,17 @@ describe('the ReAct text protocol', () => {
     expect(search.seen).toEqual(['octopus']);
   });
 
+  it('takes a repeat of the call just before under another case of its name for a repeat', async () => {
+    const { crew, search, llm } = reactCrew([
+      action('search', '{"q": "octopus"}'),
+      action('Search', '{"q": "octopus"}'),
+      'Final Answer: ok',
+    ]);
+    await crew.kickoff();
+    expect(search.seen).toEqual(['octopus']);
+    expect(textOf(lastMessage(llm.calls[2]))).toContain('I tried reusing the same input');
+  });
+
   it('reads an Action Input written as a Python dict, with bare keys or a trailing comma, as crewAI does', async () => {
     for (const input of ["{'q': 'octopus'}", '{q: "octopus"}', '{"q": "octopus",}']) {
       const { crew, search } = reactCrew([action('search', input), 'Final Answer: ok']);

@@ -15,12 +15,23 @@ describe('parseRelaxedJson', () => {
     });
   });
 
-  it('leaves the words True, False and None inside strings alone', () => {
+  it('never changes what is inside a string, only its quotes', () => {
     expect(parseRelaxedJson('{note: "None of them is True",}')).toEqual({ note: 'None of them is True' });
+    expect(parseRelaxedJson("{'text': 'Verdict: True, final',}")).toEqual({ text: 'Verdict: True, final' });
+    expect(parseRelaxedJson("{'note': 'x: None]', 'list': '[a, ]'}")).toEqual({
+      note: 'x: None]',
+      list: '[a, ]',
+    });
+    expect(parseRelaxedJson(`{'q': "Bob's", 'said': 'he said "hi"', 'it\\'s': 'ok'}`)).toEqual({
+      q: "Bob's",
+      said: 'he said "hi"',
+      "it's": 'ok',
+    });
   });
 
   it('gives up on what it cannot make JSON (the model is then told the parse error)', () => {
     expect(parseRelaxedJson("{'q': 'it's'}")).toBeUndefined();
+    expect(parseRelaxedJson("{'q': 'unterminated}")).toBeUndefined();
     expect(parseRelaxedJson('not json at all')).toBeUndefined();
   });
 });

@@ -234,6 +234,20 @@ describe('crewTestPaths', () => {
     }
   });
 
+  it("runs a crew whose beforeKickoff changes the inputs (the prompts then differ from the path's inputs)", async () => {
+    const agent = new Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const lowered = (inputs: Record<string, unknown>) => ({
+      ...inputs,
+      topic: String(inputs.topic).toLowerCase(),
+    });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write about {topic}', expectedOutput: 'A note', agent })],
+      beforeKickoff: [lowered],
+    });
+    for (const path of crewTestPaths(crew, { inputs: { topic: 'Tides' } })) await path.run();
+  });
+
   it("runs a crew with request limits at full speed (a scripted model's answers are not rate limited)", async () => {
     const agent = new Agent({ id: 'a', role: 'A', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini', maxRpm: 1 });
     const tasks = ['one', 'two'].map(
@@ -258,6 +272,9 @@ describe('crewTestPaths', () => {
         condition: () => true,
       }),
     ];
+    expect(tasks[1]).toBeInstanceOf(ConditionalTask);
+    class ReviewGate extends ConditionalTask {}
+    expect(tasks[1]).not.toBeInstanceOf(ReviewGate);
     const paths = crewTestPaths(new cjs.Crew({ agents: [agent], tasks }) as unknown as Crew);
     expect(paths.flatMap((p) => p.steps.map((s) => `${s.taskId}:${s.decision}`))).toContain('polish:skip');
     for (const path of paths) await path.run();

@@ -93,13 +93,18 @@ export class PathScript {
 
   /** A model for an agent that works on `tasks`: it answers each task's request with that task's answer. */
   model(tasks: Task[], name: string): LLM {
-    const matchers = tasks.map((task) => ({ task, ...matcherOf(task, this.#options.inputs ?? {}) }));
+    const inputs = this.#options.inputs ?? {};
+    // With the path's inputs filled in; failing that (a beforeKickoff callback changed them), any text.
+    const filledIn = tasks.map((task) => ({ task, ...matcherOf(task, inputs) }));
+    const anyInputs = tasks.map((task) => ({ task, ...matcherOf(task, {}) }));
     return {
       model: name,
       supportsFunctionCalling: true,
       call: async (request: LLMRequest): Promise<LLMResponse> => {
         const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
-        const match = this.#taskAsked(matchers.filter((m) => m.pattern.test(prompt)));
+        const matching = (matchers: typeof filledIn) => matchers.filter((m) => m.pattern.test(prompt));
+        const found = matching(filledIn);
+        const match = this.#taskAsked(found.length > 0 ? found : matching(anyInputs));
         const usage = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
         if (!match) {
           this.surprises.push(`${name} was asked something no task of the path asks`);
