@@ -1,14 +1,13 @@
 import { sendParent, setup } from 'xstate';
 import { taskMachine } from './task.machine.js';
-import type { TaskSpec } from './types.js';
+import { taskActorId, type TaskSpec } from './types.js';
 
 export interface TaskBatchInput {
   runId: string;
   tasks: TaskSpec[];
 }
 
-/** The id and systemId of a task's actor, wherever it lives: `task:<id>`. */
-export const taskActorId = (taskId: string) => `task:${taskId}`;
+export { taskActorId };
 
 /** How the crew or a batch spawns a task actor (`spawn('task', taskSpawn(...))`). */
 export function taskSpawn(runId: string, spec: TaskSpec) {

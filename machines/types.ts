@@ -68,14 +68,21 @@ export interface WorkRequest {
   chain: string[];
 }
 
+/** The id and systemId of a task's actor, wherever it lives: `task:<id>`. */
+export const taskActorId = (taskId: string) => `task:${taskId}`;
+
+/** The task id in a task actor's id (`task:<id>`); undefined for any other actor. */
+export function taskIdOfActor(actorId: string): string | undefined {
+  return actorId.startsWith('task:') ? actorId.slice('task:'.length) : undefined;
+}
+
 /**
  * The task a request works for, for events and tools: its own, or for a coworker's delegated work the
  * task whose loop asked (delegated work still uses the coworker's own tools, not that task's).
  */
 export function servedTask(request: { taskId?: string; askingTask?: string }): string | undefined {
   if (request.taskId !== undefined) return request.taskId;
-  const asking = request.askingTask;
-  return asking?.startsWith('task:') ? asking.slice('task:'.length) : undefined;
+  return request.askingTask === undefined ? undefined : taskIdOfActor(request.askingTask);
 }
 
 export interface WorkResult {

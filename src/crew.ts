@@ -412,7 +412,7 @@ export class Crew {
         ...(from.claim ? { claimRunId: true } : {}),
       });
     } catch (error) {
-      // The run could not start (its id is in use, say): its events still end with crew.failed.
+      // The run could not start (its actor could not be created): its events still end with crew.failed.
       if (env.observed) env.emit({ type: 'crew.failed', runId, error: error as Error });
       throw error;
     }
@@ -480,7 +480,6 @@ export class Crew {
     }
   }
 
-  /** Fails fast, instead of waiting forever, when one of `tasks` would wait for a person nobody can be. */
   /** A run id its checkpoints could not be saved under is refused before the run, not at its first save. */
   #checkRunId(runId: string | undefined): void {
     if (runId !== undefined && this.checkpoint) assertValidRunId(runId);
@@ -492,6 +491,7 @@ export class Crew {
     if ((await this.checkpoint.load(runId)) !== undefined) throw runIdInUse(runId);
   }
 
+  /** Fails fast, instead of waiting forever, when one of `tasks` would wait for a person nobody can be. */
   #checkHumanInput(tasks: readonly Task[] = this.tasks): void {
     if (this.#options.humanInput || terminalAvailable()) return;
     const task = tasks.find((t) => t.humanInput);

@@ -131,10 +131,10 @@ export interface ConditionalTaskOptions<TSchema extends z.ZodType = z.ZodType> e
   condition: (previous: TaskOutput) => boolean | Promise<boolean>;
 }
 
-/** A task that runs only when its condition, given the previous task's output, says so. */
 /** Marks ConditionalTasks of every copy of statecrew loaded (the CommonJS build beside the ESM one, say). */
 const CONDITIONAL = Symbol.for('statecrew.ConditionalTask');
 
+/** A task that runs only when its condition, given the previous task's output, says so. */
 export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task<TSchema> {
   readonly condition: (previous: TaskOutput) => boolean | Promise<boolean>;
 

@@ -8,8 +8,9 @@ import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from
 const CHECKPOINT_SUFFIX = '.json';
 // Temp files end in `.tmp`, never in `.json`, so no temp file can be mistaken for a checkpoint.
 const TEMP_SUFFIX = '.tmp';
-/** A temp file's name: `<runId>.json.<the writer's pid>.<12 random hex digits>.tmp`. */
+/** A temp file left this long by a process no longer alive is an orphan (see `removeOrphanedTemps`). */
 const ORPHAN_AGE_MS = 60_000;
+/** A temp file's name: `<runId>.json.<the writer's pid>.<12 random hex digits>.tmp`. */
 const TEMP_NAME = /^(.+)\.json\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 interface ListEntry {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { answerJsonSchema } from '../llm/openai-mapping.js';
 import type { ChatMessage, ToolDefinition } from '../llm/types.js';
 import { reactToolInstructions } from './react.js';
 
@@ -48,22 +49,11 @@ export function taskMessage(work: PromptWork): ChatMessage {
   ];
   if (work.markdown) parts.push(MARKDOWN_INSTRUCTION);
   if (work.structured) parts.push(STRUCTURED_INSTRUCTION);
-  if (work.structured && work.schema)
-    parts.push(`The JSON Schema your answer must match:\n${schemaText(work.schema)}`);
+  if (work.structured && work.schema) {
+    parts.push(`The JSON Schema your answer must match:\n${JSON.stringify(answerJsonSchema(work.schema))}`);
+  }
   if (work.context) parts.push(`\nThis is the context you're working with:\n${work.context}`);
   return { role: 'user', content: parts.join('\n') };
-}
-
-const schemaTexts = new WeakMap<z.ZodType, string>();
-
-function schemaText(schema: z.ZodType): string {
-  let text = schemaTexts.get(schema);
-  if (text === undefined) {
-    const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-    text = JSON.stringify(json);
-    schemaTexts.set(schema, text);
-  }
-  return text;
 }
 
 // The messages the agent loop and the task add to a conversation (named by the charts in machines/).

@@ -51,15 +51,14 @@ export async function runTools(input: ToolRunInput, signal: AbortSignal): Promis
   const byName = new Map(tools.map((t) => [t.name, t]));
   const usageCounts = { ...input.usageCounts };
   const read = input.calls.map(readArguments);
+  const named = input.calls.map((call) => toolNamed(byName, call.name));
   // By the tool a call names (`Search` and `search` are one call repeated).
-  const keys = input.calls.map((call, i) =>
-    callKey(toolNamed(byName, call.name)?.name ?? call.name, call, read[i]),
-  );
+  const keys = input.calls.map((call, i) => callKey(named[i]?.name ?? call.name, call, read[i]));
   // Within the batch, a call planned to run is "the call just before" the next one.
   let previous = input.lastCall;
   const plans = input.calls.map((call, i) => {
     const repeated = keys[i] === previous;
-    const plan = planCall(call, read[i], byName, coworkers, usageCounts, repeated, env.cache);
+    const plan = planCall(call, read[i], named[i], byName, coworkers, usageCounts, repeated, env.cache);
     previous = plan.kind === 'answer' && !plan.repeated ? undefined : keys[i];
     return plan;
   });
@@ -133,6 +132,7 @@ function checkArguments(
 function planCall(
   call: ToolCall,
   read: ReadArguments,
+  tool: Tool | undefined,
   byName: Map<string, Tool>,
   coworkers: RunAgent[] | null,
   usageCounts: Record<string, number>,
@@ -140,7 +140,6 @@ function planCall(
   cache: ToolCache | undefined,
 ): Plan {
   if (coworkers && isDelegationTool(call.name)) return planDelegation(call, read, coworkers);
-  const tool = toolNamed(byName, call.name);
   if (!tool) {
     const available = [...byName.keys(), ...(coworkers ? ['delegate_work', 'ask_question'] : [])];
     const list = available.length > 0 ? available.join(', ') : '(none)';
@@ -268,6 +267,7 @@ async function collect(
 ): Promise<ToolRound> {
   const results: Record<string, string> = {};
   const dispatches: Dispatch[] = [];
+  const taskId = servedTask(input);
   let finalAnswer: string | undefined;
   for (const [i, call] of input.calls.entries()) {
     const plan = plans[i];
@@ -285,14 +285,14 @@ async function collect(
         type: 'tool.result',
         runId: env.runId,
         agentId: agent.id,
-        taskId: servedTask(input),
+        taskId,
         call,
         result: outcome.text,
         isError: outcome.isError,
         cached: outcome.cached,
       });
     }
-    await notifyStep(env, agent, servedTask(input), {
+    await notifyStep(env, agent, taskId, {
       kind: 'tool_result',
       call,
       result: outcome.text,

@@ -51,6 +51,8 @@ export function toOpenAITools(tools: ToolDefinition[]): ToolParam[] {
  */
 interface SchemaEntry {
   wrapsRoot: boolean;
+  /** The schema as JSON Schema (without `$schema`), as a prompt shows it to a model. */
+  json: Record<string, unknown>;
   formats: Map<string, ResponseFormat>;
 }
 
@@ -59,8 +61,9 @@ const schemaCache = new WeakMap<z.ZodType, SchemaEntry>();
 function schemaEntry(schema: z.ZodType): SchemaEntry {
   let entry = schemaCache.get(schema);
   if (entry === undefined) {
-    const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: unknown };
-    entry = { wrapsRoot: root.type !== 'object', formats: new Map() };
+    const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema: _ignored, ...json } = root;
+    entry = { wrapsRoot: root.type !== 'object', json, formats: new Map() };
     schemaCache.set(schema, entry);
   }
   return entry;
@@ -75,6 +78,11 @@ const WRAPPED_KEY = 'value';
  */
 export function wrapsRoot(schema: z.ZodType): boolean {
   return schemaEntry(schema).wrapsRoot;
+}
+
+/** The JSON Schema of an answer `schema` describes (converted once per schema). */
+export function answerJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return schemaEntry(schema).json;
 }
 
 /** The answer to a wrapped schema, as the task's schema expects it: `value`'s JSON; else as it came. */

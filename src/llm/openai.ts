@@ -178,8 +178,10 @@ export class OpenAILLM implements LLM {
   #requestOptions(signal: AbortSignal, streamIdle?: IdleTimer): OpenAI.RequestOptions {
     const { maxRetries, timeout, client } = this.#options;
     const retries = client ? maxRetries : 0;
-    const onBytes = { [ON_BYTES]: () => streamIdle?.kick() } as OpenAI.RequestOptions['fetchOptions'];
-    const watched = client || !streamIdle ? {} : { fetchOptions: onBytes };
+    const watched =
+      client || !streamIdle
+        ? {}
+        : { fetchOptions: { [ON_BYTES]: () => streamIdle.kick() } as OpenAI.RequestOptions['fetchOptions'] };
     return {
       signal,
       ...(retries !== undefined ? { maxRetries: retries } : {}),

@@ -1,4 +1,5 @@
-import { CHUNK_SIZE } from '../../machines/crew-outcomes.js';
+import { CHUNK_SIZE, outcomeOf, type OutcomeSource } from '../../machines/crew-outcomes.js';
+import { taskIdOfActor } from '../../machines/types.js';
 import type { Checkpoint } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
 
@@ -65,16 +66,15 @@ function snapshotProblem(value: unknown, { runId, taskIds }: Checkpoint): string
   if (!Number.isInteger(index) || (index as number) < 0 || (index as number) > taskIds.length) {
     return `its position in the task list (${JSON.stringify(index)}) is not one`;
   }
-  return snapshot.status === 'active' ? missingActor(snapshot, taskIds, chunks as unknown[][]) : undefined;
+  return snapshot.status === 'active' ? missingActor(snapshot, taskIds) : undefined;
 }
 
 /** A running crew holds an actor for every task without an outcome (in `batch:` actors when it is large). */
-function missingActor(snapshot: CrewSnapshot, taskIds: string[], chunks: unknown[][]): string | undefined {
+function missingActor(snapshot: CrewSnapshot, taskIds: string[]): string | undefined {
   if (!isRecord(snapshot.children)) return 'the crew snapshot has no children';
   const live = taskActorIds(snapshot.children);
-  const missing = taskIds.find(
-    (id, at) => !chunks[Math.floor(at / CHUNK_SIZE)]?.[at % CHUNK_SIZE] && !live.has(id),
-  );
+  const source = snapshot.context as OutcomeSource;
+  const missing = taskIds.find((id) => !outcomeOf(source, id) && !live.has(id));
   return missing === undefined ? undefined : `task '${missing}' has neither an outcome nor an actor`;
 }
 
@@ -82,13 +82,14 @@ function taskActorIds(children: Record<string, unknown>, into = new Set<string>(
   for (const [id, child] of Object.entries(children)) {
     const snapshot = (child as { snapshot?: { children?: unknown } } | null)?.snapshot;
     if (!isRecord(snapshot)) continue;
-    if (id.startsWith('task:')) into.add(id.slice('task:'.length));
+    const taskId = taskIdOfActor(id);
+    if (taskId !== undefined) into.add(taskId);
     else if (id.startsWith('batch:') && isRecord(snapshot.children)) taskActorIds(snapshot.children, into);
   }
   return into;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isStringList = (value: unknown): value is string[] =>

@@ -3,6 +3,7 @@ import { chunkOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
+import { isRecord } from './checkpoint-shape.js';
 
 /** A persisted actor as XState writes it into its parent's snapshot. */
 interface PersistedActor {
@@ -139,6 +140,3 @@ export function checkRestorable(checkpoint: Checkpoint): void {
     }
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

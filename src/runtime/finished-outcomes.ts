@@ -1,6 +1,6 @@
 import type { Snapshot } from 'xstate';
 import { outcomeOf, type OutcomeSource } from '../../machines/crew-outcomes.js';
-import type { TaskOutcome } from '../../machines/types.js';
+import { taskIdOfActor, type TaskOutcome } from '../../machines/types.js';
 
 /** The parts of a persisted actor these walks read and rewrite. */
 interface Persisted {
@@ -58,7 +58,8 @@ function changedIn(holder: Persisted, source: OutcomeSource, change: Change): Pe
 }
 
 function changedTask(id: string, task: Persisted, source: OutcomeSource, change: Change): Persisted {
-  if (!id.startsWith('task:') || task.status !== 'done') return task;
-  const outcome = outcomeOf(source, id.slice('task:'.length));
+  const taskId = taskIdOfActor(id);
+  if (taskId === undefined || task.status !== 'done') return task;
+  const outcome = outcomeOf(source, taskId);
   return outcome ? change(task, outcome) : task;
 }

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
-import type { RunEnv, RunTask } from './run-env.js';
+import { runLabel, type RunEnv, type RunTask } from './run-env.js';
 
 /** Whether a person can answer on this process's terminal. */
 export function terminalAvailable(): boolean {
@@ -20,7 +20,7 @@ export async function collectHumanFeedback(
   signal: AbortSignal,
 ): Promise<string> {
   const output = new TaskOutput(draft);
-  const taskName = task.task.name ?? task.description;
+  const taskName = runLabel(task);
   if (env.humanInput) {
     const request = { taskId: task.task.id, taskName, output, round, signal };
     const feedback: unknown = await env.humanInput(request);

@@ -20,6 +20,9 @@ function shellWords(line: string): string[] {
   return output.split('\0').slice(0, -1);
 }
 
+/** The command `statecrew` reads from `line`, once a shell has split it. */
+const parsedBack = (line: string) => parseCommand(shellWords(line).slice(1));
+
 describe('the resume hint', () => {
   it('prints plain arguments as they are', async () => {
     expect(await hint('run-1', { module: 'crew.ts', exportName: 'crew', checkpointDir: '/tmp/cp' })).toBe(
@@ -54,7 +57,7 @@ describe('the resume hint', () => {
   it('puts -- before a run id that starts with "-", so that it is not read as an option', async () => {
     const line = await hint('-z', { module: 'crew.ts', exportName: 'crew', checkpointDir: '/tmp/cp' });
     expect(line).toBe('statecrew resume --export crew --checkpoint-dir /tmp/cp -- -z crew.ts');
-    expect(parseCommand(shellWords(line).slice(1))).toMatchObject({
+    expect(parsedBack(line)).toMatchObject({
       name: 'resume',
       runId: '-z',
       module: 'crew.ts',
@@ -66,7 +69,7 @@ describe('the resume hint', () => {
   it('gives option values that start with "-" as --flag=value, which the parser accepts', async () => {
     const line = await hint('run-1', { module: '-crew.ts', exportName: '-x', checkpointDir: '-dir x' });
     expect(line).toBe("statecrew resume --export=-x '--checkpoint-dir=-dir x' -- run-1 -crew.ts");
-    expect(parseCommand(shellWords(line).slice(1))).toMatchObject({
+    expect(parsedBack(line)).toMatchObject({
       runId: 'run-1',
       module: '-crew.ts',
       exportName: '-x',
@@ -81,7 +84,7 @@ describe('the resume hint', () => {
       for (const module of modules) {
         const args = { module, exportName: 'e x', checkpointDir: '--dir' };
         const line = await hint(runId, args);
-        expect(parseCommand(shellWords(line).slice(1)), line).toMatchObject({
+        expect(parsedBack(line), line).toMatchObject({
           name: 'resume',
           runId,
           ...args,
