@@ -5,7 +5,7 @@ import { validateCrew } from './crew-validation.js';
 import { callbackFailed, abortedBy, CrewValidationError, inCallback, StatecrewError } from './errors.js';
 import type { AgentStep, CrewEvent } from './events.js';
 import type { HumanInputHandler } from './human-input.js';
-import { placeholders, validateInputs, type Inputs } from './interpolation.js';
+import { placeholders, validateInputs, type Inputs, type InputsOf } from './interpolation.js';
 import type { LLM } from './llm/types.js';
 import { createManagerAgent } from './manager.js';
 import { TaskOutput, type CrewOutput } from './outputs.js';
@@ -67,6 +67,12 @@ export interface KickoffOptions {
   inspect?: Inspector;
   runId?: string;
 }
+
+/** kickoffForEach's options: each run gets an id of its own (a runId would be every run's). */
+export type ForEachOptions = { concurrency?: number } & Omit<KickoffOptions, 'runId'>;
+
+/** createActor's options: with `snapshot`, a persisted run of this crew is restored. */
+export type ActorOptions = KickoffOptions & { snapshot?: Snapshot<unknown> };
 
 let runCounter = 0;
 const newRunId = () =>
@@ -150,16 +156,20 @@ export class Crew {
   }
 
   /** Runs the crew to its end. */
-  async kickoff(inputs?: Inputs, options: KickoffOptions = {}): Promise<CrewOutput> {
-    return this.#run(inputs, options, this.#sink());
+  kickoff<T extends object>(inputs: InputsOf<T>, options?: KickoffOptions): Promise<CrewOutput>;
+  kickoff(inputs?: Inputs, options?: KickoffOptions): Promise<CrewOutput>;
+  async kickoff(inputs?: object, options: KickoffOptions = {}): Promise<CrewOutput> {
+    return this.#run(inputs as Inputs | undefined, options, this.#sink());
   }
 
   /** One kickoff per input (in input order), `concurrency` at a time; usage is summed. */
-  async kickoffForEach(
-    inputsList: Inputs[],
-    // Each run gets an id of its own: a runId would be every run's.
-    options: { concurrency?: number } & Omit<KickoffOptions, 'runId'> = {},
-  ): Promise<CrewOutput[]> {
+  kickoffForEach<T extends object>(
+    inputsList: readonly InputsOf<T>[],
+    options?: ForEachOptions,
+  ): Promise<CrewOutput[]>;
+  kickoffForEach(inputsList: readonly Inputs[], options?: ForEachOptions): Promise<CrewOutput[]>;
+  async kickoffForEach(list: readonly object[], options: ForEachOptions = {}): Promise<CrewOutput[]> {
+    const inputsList = list as readonly Inputs[];
     if (!Array.isArray(inputsList)) throw new TypeError('kickoffForEach needs an array of inputs');
     for (const [i, inputs] of inputsList.entries()) {
       if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
@@ -214,7 +224,10 @@ export class Crew {
   }
 
   /** The run's events, in order, completing after `crew.completed` or `crew.failed`. Unsubscribing aborts the run. */
-  stream(inputs?: Inputs, options: KickoffOptions = {}): Observable<CrewEvent> {
+  stream<T extends object>(inputs: InputsOf<T>, options?: KickoffOptions): Observable<CrewEvent>;
+  stream(inputs?: Inputs, options?: KickoffOptions): Observable<CrewEvent>;
+  stream(given?: object, options: KickoffOptions = {}): Observable<CrewEvent> {
+    const inputs = given as Inputs | undefined;
     return new Observable<CrewEvent>((subscriber) => {
       const controller = new AbortController();
       const outer = options.signal;
@@ -248,10 +261,12 @@ export class Crew {
    * `snapshot` (a persisted snapshot of a run of this crew, and that run's `runId` and inputs) the actor
    * is restored instead.
    */
-  createActor(inputs?: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> } = {}): CrewActor {
+  createActor<T extends object>(inputs: InputsOf<T>, options?: ActorOptions): CrewActor;
+  createActor(inputs?: Inputs, options?: ActorOptions): CrewActor;
+  createActor(inputs?: object, options: ActorOptions = {}): CrewActor {
     if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
-    return this.#eventDrivenActor(this.#beforeKickoffSync(inputs), options);
+    return this.#eventDrivenActor(this.#beforeKickoffSync(inputs as Inputs | undefined), options);
   }
 
   /**
@@ -280,7 +295,7 @@ export class Crew {
     await runOfActor(actor)?.flush();
   }
 
-  #eventDrivenActor(inputs: Inputs, options: KickoffOptions & { snapshot?: Snapshot<unknown> }): CrewActor {
+  #eventDrivenActor(inputs: Inputs, options: ActorOptions): CrewActor {
     const runId = options.runId ?? newRunId();
     const { env, input } = prepareRun(this.#definition, runId, inputs, this.#sink());
     const run = createRun({

@@ -10,7 +10,7 @@ export { type CrewEvent, type CrewEventType, type AgentStep } from './events.js'
 export { type Guardrail, type GuardrailResult } from './guardrail.js';
 export { type HumanInputHandler, type HumanInputRequest } from './human-input.js';
 export type { AfterKickoffCallback } from './runtime/run-env.js';
-export { type Inputs } from './interpolation.js';
+export { type Inputs, type InputsOf } from './interpolation.js';
 export { OpenAILLM, type OpenAILLMOptions } from './llm/openai.js';
 export { resolveLLM, isLLM } from './llm/resolve.js';
 export type {

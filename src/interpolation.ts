@@ -1,7 +1,36 @@
 import { InterpolationError } from './errors.js';
 
+type InputScalar = string | number | boolean | null;
+
 // Same type as `Record<string, …>`, spelled as an index signature because an alias may not recurse through Record.
-export type Inputs = { [key: string]: string | number | boolean | null | Inputs | unknown[] };
+export type Inputs = { [key: string]: InputScalar | Inputs | readonly unknown[] };
+
+/**
+ * Inputs declared by an `interface` (which has no index signature, so is not an `Inputs`): `T` itself
+ * when each of its values is one an input may hold (text, number, boolean, null, arrays and objects of
+ * them), else a type error at the value that is not (a Date, a function, `undefined`, …).
+ */
+export type InputsOf<T> = T & CheckedInputs<T> & (T extends readonly unknown[] ? never : unknown);
+
+type CheckedInputs<T> = { [K in keyof T]: CheckedInput<T[K]> };
+
+type CheckedInput<V> = V extends InputScalar
+  ? V
+  : V extends  // The values with no faithful text or JSON form (validateInputs refuses them at run time).
+        | ((...args: never[]) => unknown)
+        | Date
+        | RegExp
+        | Map<unknown, unknown>
+        | Set<unknown>
+        | bigint
+        | symbol
+        | undefined
+    ? never
+    : V extends readonly (infer E)[]
+      ? readonly CheckedInput<E>[]
+      : V extends object
+        ? CheckedInputs<V>
+        : never;
 
 /**
  * A `{name}` placeholder; braces around anything else (JSON such as `{"a": 1}`) are not placeholders.

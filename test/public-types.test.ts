@@ -7,6 +7,7 @@ import {
   CrewAbortedError,
   ExecutionTimeoutError,
   GuardrailError,
+  InterpolationError,
   LLMError,
   OutputParsingError,
   Task,
@@ -37,5 +38,36 @@ describe('public types', () => {
     const outputs = await crew.kickoffForEach([{}, {}], { runId: 'mine' });
     expect(new Set(outputs.map((o) => o.runId)).size).toBe(2);
     expect(outputs.map((o) => o.runId)).not.toContain('mine');
+  });
+
+  it('take inputs declared by an interface, and refuse values with no text form at compile time as at run time', async () => {
+    interface Brief {
+      topic: string;
+      sources: readonly string[];
+      meta: { year: number; draft: boolean };
+    }
+    const agent = new Agent({ role: 'R', goal: 'g', backstory: 'b', llm: new ScriptedLLM(['a', 'b', 'c']) });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'About {topic} ({meta})', expectedOutput: 'e', agent })],
+    });
+    const brief: Brief = { topic: 'owls', sources: ['wiki'] as const, meta: { year: 2026, draft: false } };
+    expect((await crew.kickoff(brief)).raw).toBe('a');
+    expect((await crew.kickoffForEach([brief])).map((o) => o.raw)).toEqual(['b']);
+    expect(crew.createActor(brief).getSnapshot().status).toBe('active');
+
+    // @ts-expect-error a Date has no faithful text form
+    await expect(crew.kickoff({ topic: 'owls', meta: { since: new Date(0) } })).rejects.toThrow(
+      InterpolationError,
+    );
+    interface Dated {
+      topic: string;
+      when: Date;
+    }
+    const dated: Dated = { topic: 'owls', when: new Date(0) };
+    // @ts-expect-error nor inside an interface
+    await expect(crew.kickoff(dated)).rejects.toThrow(InterpolationError);
+    // @ts-expect-error inputs are an object, not a list
+    await expect(crew.kickoff(['owls'])).rejects.toThrow(TypeError);
   });
 });
