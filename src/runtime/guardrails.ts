@@ -124,12 +124,17 @@ function transformed(value: unknown, output: TaskOutput, task: RunTask): Step {
   };
 }
 
+/** How many answers a string guardrail's judge gives before an unreadable verdict fails the guardrail. */
+const JUDGE_ANSWERS = 3;
+
 /**
  * A string guardrail: the judge agent's model is asked, in a call of its own with `responseFormat`
  * `{ valid, feedback }`, whether the output complies with the rule. The call is made like the agent
  * loop's (`askModel`: rate limit, `llm.request` / `llm.delta` / `llm.response` events) and its tokens
- * count in the task's usage.
- * A judge that fails (model error, unreadable verdict) fails the guardrail, as crewAI does.
+ * count in the task's usage. An answer that is no verdict is sent back to the judge with what is wrong
+ * (as a structured task's answer is), up to 3 answers: how to write JSON is the judge's business, never
+ * the feedback the task's agent gets.
+ * A judge that fails (model error, no readable verdict) fails the guardrail, as crewAI does.
  */
 async function judgeWithModel(
   env: RunEnv,
@@ -140,21 +145,43 @@ async function judgeWithModel(
   signal: AbortSignal,
   count: (usage: UsageMetrics) => void,
 ): Promise<Step> {
-  const messages = judgeMessages(rule, output.raw);
+  let messages = judgeMessages(rule, output.raw);
   const source = { runId: env.runId, agentId: judge.id, taskId: task.task.id };
   try {
-    const request = { messages, responseFormat: { name: 'guardrail_result', schema: judgement } };
-    const { response, usage } = await askModel(env, judge, source, request, signal);
-    count(usage);
-    const verdict = parseStructuredOutput(response.content ?? '', lenientJudgement);
-    if (!verdict.ok) return { ok: false, error: `Error while validating the task output: ${verdict.error}` };
-    if (verdict.value.valid) return { ok: true, output };
-    const feedback = verdict.value.feedback?.trim();
-    return { ok: false, error: feedback || `The output does not comply with the guardrail: ${rule}` };
+    for (let answers = 1; ; answers++) {
+      const request = { messages, responseFormat: { name: 'guardrail_result', schema: judgement } };
+      const { response, usage } = await askModel(env, judge, source, request, signal);
+      count(usage);
+      const text = response.content ?? '';
+      const verdict = parseStructuredOutput(text, lenientJudgement);
+      if (verdict.ok) {
+        if (verdict.value.valid) return { ok: true, output };
+        const feedback = verdict.value.feedback?.trim();
+        return { ok: false, error: feedback || `The output does not comply with the guardrail: ${rule}` };
+      }
+      if (answers === JUDGE_ANSWERS) {
+        return {
+          ok: false,
+          error: `Error while validating the task output: the guardrail's judge gave no verdict in ${answers} answers (its last: ${excerpt(text)})`,
+        };
+      }
+      messages = [
+        ...messages,
+        { role: 'assistant', content: text },
+        { role: 'user', content: verdict.error },
+      ];
+    }
   } catch (error) {
     if (signal.aborted) throw error;
     return { ok: false, error: `Error while validating the task output: ${textOf(error)}` };
   }
+}
+
+/** A model's answer quoted in an error: its start, on one line. */
+function excerpt(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line === '') return 'an empty answer';
+  return JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line);
 }
 
 function judgeMessages(rule: string, raw: string): ChatMessage[] {

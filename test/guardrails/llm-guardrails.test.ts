@@ -78,14 +78,34 @@ describe('string guardrails', () => {
     );
   });
 
-  it('fail when the judge’s answer cannot be read, or its model fails', async () => {
-    const { crew, llm } = oneTaskCrew(['one', 'I think it is fine', 'two', new Error('model overloaded')], {
+  it('ask the judge again when its answer is no verdict, telling it what is wrong', async () => {
+    const { crew, llm } = oneTaskCrew(['Fresh bread daily', 'Yes, it is valid.', verdict(true, '')], {
+      guardrail: RULE,
+    });
+    const output = await crew.kickoff();
+
+    expect(output.raw).toBe('Fresh bread daily');
+    expect(llm.calls).toHaveLength(3);
+    const again = llm.calls[2].messages;
+    expect(again.slice(-2).map((m) => m.role)).toEqual(['assistant', 'user']);
+    expect(again.at(-2)?.content).toBe('Yes, it is valid.');
+    expect(again.at(-1)?.content).toContain('No JSON was found in the answer');
+    expect(llm.calls[2].responseFormat?.name).toBe('guardrail_result');
+  });
+
+  it('fail when the judge gives no verdict in 3 answers, or its model fails, without telling the agent how to write JSON', async () => {
+    const prose = ['I think it is fine', 'Looks fine to me', 'Fine!'];
+    const { crew, llm } = oneTaskCrew(['one', ...prose, 'two', new Error('model overloaded')], {
       guardrail: RULE,
       guardrailMaxRetries: 1,
     });
     const error = (await crew.kickoff().catch((e: unknown) => e)) as Error;
 
-    expect(lastMessage(llm.calls[2])).toContain('failed validation: Error while validating the task output:');
+    const retry = lastMessage(llm.calls[4]);
+    expect(retry).toContain(
+      `failed validation: Error while validating the task output: the guardrail's judge gave no verdict in 3 answers (its last: "Fine!")`,
+    );
+    expect(retry).not.toContain('Reply with only');
     expect(error.name).toBe('GuardrailError');
     expect(error.message).toContain('Last error: Error while validating the task output: model overloaded');
   });
