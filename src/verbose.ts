@@ -1,5 +1,6 @@
 import type { Agent } from './agent.js';
 import type { CrewEvent } from './events.js';
+import { interpolate, type Inputs } from './interpolation.js';
 
 /** Who asked for progress: the crew (`verbose: true`, or the CLI's `--verbose`), or some of its agents. */
 export interface VerboseScope {
@@ -28,32 +29,60 @@ export function consoleProgress(
     }
     return false;
   };
+  const who = agentNames(scope.agents);
   const print = (event: CrewEvent) => {
     if (event.type === 'delegation.replied') replied.add(`${event.runId} ${event.requestId}`);
     if (event.type === 'tool.result' && repeats(event.runId, event.call.id)) return;
-    const line = describe(event);
+    const line = describe(event, (agentId) => who.name(event.runId, agentId));
     if (line) write(line);
   };
-  if (scope.verbose) return print;
+  if (scope.verbose) return (event) => (who.track(event), print(event));
   const ids = new Set(scope.agents.filter((a) => a.verbose).map((a) => a.id));
   if (ids.size === 0) return undefined;
   return (event) => {
+    who.track(event);
     if ('agentId' in event && ids.has(event.agentId)) print(event);
   };
 }
 
-function describe(event: CrewEvent): string | undefined {
+/**
+ * Agents are shown by role, as crewAI prints them (events carry ids). A role with `{placeholders}` is
+ * filled with its run's inputs, kept from `crew.started` until the run ends.
+ */
+function agentNames(agents: readonly Agent[]) {
+  const roles = new Map(agents.map((agent) => [agent.id, agent.role]));
+  const runInputs = new Map<string, Inputs>();
+  return {
+    track(event: CrewEvent): void {
+      if (event.type === 'crew.started') runInputs.set(event.runId, event.inputs as Inputs);
+      else if (event.type === 'crew.completed' || event.type === 'crew.failed') runInputs.delete(event.runId);
+    },
+    name(runId: string, agentId: string): string {
+      const role = roles.get(agentId);
+      if (role === undefined) return agentId;
+      const inputs = runInputs.get(runId);
+      if (!inputs || Object.keys(inputs).length === 0) return role;
+      try {
+        return interpolate(role, inputs, { field: 'role', owner: agentId });
+      } catch {
+        return role;
+      }
+    },
+  };
+}
+
+function describe(event: CrewEvent, who: (agentId: string) => string): string | undefined {
   switch (event.type) {
     case 'crew.started':
       return `▶ crew '${event.crewName}' (${event.process}) started, run ${event.runId}`;
     case 'task.started':
-      return `  ▶ task '${event.name}' started (${event.agentId})`;
+      return `  ▶ task '${event.name}' started (${who(event.agentId)})`;
     case 'llm.response':
       return event.content?.trim()
-        ? `    💬 ${event.agentId}: ${oneLine(event.content, MAX_TEXT)}`
+        ? `    💬 ${who(event.agentId)}: ${oneLine(event.content, MAX_TEXT)}`
         : undefined;
     case 'llm.failed':
-      return `    ✗ ${event.agentId}: model call failed: ${oneLine(event.error.message, MAX_TEXT)}`;
+      return `    ✗ ${who(event.agentId)}: model call failed: ${oneLine(event.error.message, MAX_TEXT)}`;
     case 'tool.called':
       return `    ⚙ ${event.call.name}(${event.call.arguments})`;
     case 'tool.result': {
@@ -62,9 +91,9 @@ function describe(event: CrewEvent): string | undefined {
       return `    ${verb} ${event.call.name}${cached}: ${oneLine(event.result, MAX_TEXT)}`;
     }
     case 'delegation.sent':
-      return `    → ${event.kind} to ${event.to}: ${event.request}`;
+      return `    → ${event.kind} to ${who(event.to)}: ${event.request}`;
     case 'delegation.replied':
-      return `    ← ${event.from} answered: ${oneLine(event.reply, MAX_TEXT)}`;
+      return `    ← ${event.fromRole} answered: ${oneLine(event.reply, MAX_TEXT)}`;
     case 'guardrail.failed':
       return event.exhausted
         ? `    ✗ guardrail failed, no retries left (${event.maxRetries}): ${event.error}`

@@ -76,13 +76,13 @@ describe('Agent verbose', () => {
     const output = await crewOf({ researcherVerbose: true }).kickoff();
     expect(output.raw).toBe('WRITER-ARTICLE');
     expect(lines()).toEqual([
-      "  ▶ task 'Research' started (researcher)",
+      "  ▶ task 'Research' started (Researcher)",
       '    ⚙ lookup({"topic":"tides"})',
       '    ↳ lookup: facts about tides',
       expect.stringMatching(/^ {4}⚙ delegate_work\(.*Check the facts/),
-      '    → delegate_work to writer: Check the facts',
-      '    ← writer answered: WRITER-CHECKED',
-      '    💬 researcher: Tides come twice a day.',
+      '    → delegate_work to Writer: Check the facts',
+      '    ← Writer answered: WRITER-CHECKED',
+      '    💬 Researcher: Tides come twice a day.',
     ]);
   });
 
@@ -95,10 +95,50 @@ describe('Agent verbose', () => {
     await crewOf({ crewVerbose: true, researcherVerbose: true }).kickoff();
     const all = lines();
     expect(all.filter((l) => l.includes('⚙ lookup'))).toHaveLength(1);
-    expect(all.filter((l) => l.includes('💬 researcher'))).toHaveLength(1);
-    expect(all).toContain('    💬 writer: WRITER-ARTICLE');
+    expect(all.filter((l) => l.includes('💬 Researcher'))).toHaveLength(1);
+    expect(all).toContain('    💬 Writer: WRITER-ARTICLE');
     expect(all).toContain("  ✓ task 'Write' done");
     expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe('Crew verbose', () => {
+  it("names agents by role, filled with the run's inputs, and the manager as 'Crew Manager'", async () => {
+    const expert = new Agent({
+      role: '{field} Expert',
+      goal: 'Know',
+      backstory: 'Wise.',
+      llm: new ScriptedLLM(['Tides follow the moon.']),
+    });
+    const crew = new Crew({
+      agents: [expert],
+      tasks: [
+        new Task({ name: 'Explain', description: 'Explain tides', expectedOutput: 'why', agent: expert }),
+      ],
+      process: 'hierarchical',
+      managerLlm: new ScriptedLLM([
+        {
+          toolCalls: [
+            {
+              name: 'delegate_work',
+              arguments: { task: 'Explain tides', context: 'none', coworker: 'Ocean Expert' },
+            },
+          ],
+        },
+        'Because of the moon.',
+      ]),
+      verbose: true,
+    });
+    await crew.kickoff({ field: 'Ocean' });
+    expect(lines()).toEqual(
+      expect.arrayContaining([
+        "  ▶ task 'Explain' started (Crew Manager)",
+        '    → delegate_work to Ocean Expert: Explain tides',
+        '    ← Ocean Expert answered: Tides follow the moon.',
+        '    💬 Ocean Expert: Tides follow the moon.',
+        '    💬 Crew Manager: Because of the moon.',
+      ]),
+    );
   });
 });
 
