@@ -25,7 +25,8 @@ export interface ScriptedLLMOptions {
 
 /**
  * A model that answers from a list, in order, and records every request in `.calls`. A string is a
- * final answer; `{ toolCalls }` asks for tools; an Error is thrown; a function gets the request.
+ * final answer; `{ toolCalls }` asks for tools; an Error is thrown; a function gets the request. A
+ * function given alone (not in a list) is a handler: it answers every call.
  * @example
  * const llm = new ScriptedLLM([{ toolCalls: [{ name: 'search', arguments: { query: 'x' } }] }, 'Final answer']);
  */
@@ -34,19 +35,21 @@ export class ScriptedLLM implements LLM {
   readonly supportsFunctionCalling: boolean;
   readonly calls: LLMRequest[] = [];
   readonly #script: ScriptedReply[];
+  readonly #handler: Extract<ScriptedReply, (request: LLMRequest) => unknown> | undefined;
   readonly #usage: LLMUsage;
   #nextId = 0;
 
   constructor(script: ScriptedReply[] | ScriptedReply, options: ScriptedLLMOptions = {}) {
-    this.#script = Array.isArray(script) ? [...script] : [script];
+    this.#script = Array.isArray(script) ? [...script] : typeof script === 'function' ? [] : [script];
+    this.#handler = typeof script === 'function' ? script : undefined;
     this.model = options.model ?? 'scripted';
     this.supportsFunctionCalling = options.supportsFunctionCalling ?? true;
     this.#usage = options.usage ?? { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
   }
 
-  /** Replies not yet used. */
+  /** Replies not yet used (Infinity for a handler). */
   get remaining(): number {
-    return this.#script.length;
+    return this.#handler ? Infinity : this.#script.length;
   }
 
   /** Throws when some scripted replies were never asked for. */
@@ -58,7 +61,7 @@ export class ScriptedLLM implements LLM {
   async call(request: LLMRequest): Promise<LLMResponse> {
     this.calls.push({ ...request, messages: [...request.messages] });
     if (request.signal?.aborted) throw abortError(request.signal);
-    const reply = this.#script.shift();
+    const reply = this.#handler ?? this.#script.shift();
     if (reply === undefined) {
       throw new Error(`ScriptedLLM '${this.model}' has no reply left for call ${this.calls.length}`);
     }
