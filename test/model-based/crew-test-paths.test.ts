@@ -301,6 +301,17 @@ describe('crewTestPaths', () => {
     ]);
     for (const path of paths) await path.run();
     expect((await paths[0].run()).output?.json).toEqual({ title: 'Title 1' });
+
+    // Without one (or with one that does not parse), crewTestPaths says so at once, naming the task.
+    expect(() => crewTestPaths(structured)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_option',
+        message: expect.stringContaining("task 'extract' has an outputSchema") as string,
+      }),
+    );
+    expect(() => crewTestPaths(structured, { answer: () => '{"name":"x"}' })).toThrow(
+      /first answer for it does not \("\{\\"name\\":\\"x\\"\}"\)/,
+    );
   });
 });
 

@@ -1,5 +1,7 @@
 import { getAdjacencyMap, getShortestPaths, joinPaths } from 'xstate/graph';
 import type { Crew } from '../../crew.js';
+import { CrewValidationError } from '../../errors.js';
+import { parseStructuredOutput } from '../../executor/structured-output.js';
 import { expectationOf } from './expected.js';
 import { modelTasks, testModelOf, type CrewModelSnapshot, type ModelEvent, type ModelTask } from './model.js';
 import { runCrewPath } from './run-path.js';
@@ -134,6 +136,7 @@ export function crewTestPaths(crew: Crew, options: CrewTestPathsOptions = {}): C
   const byId = new Map(crew.tasks.map((t) => [t.id, t]));
   const answer = (task: ModelTask, attempt: number) =>
     options.answer ? options.answer(byId.get(task.id)!, attempt) : defaultAnswer(task, attempt);
+  checkStructuredAnswers(crew, options);
   return trails.map((steps, i) => {
     const expected = expectationOf(tasks, steps, answer);
     const index = i + 1;
@@ -146,6 +149,23 @@ export function crewTestPaths(crew: Crew, options: CrewTestPathsOptions = {}): C
       run: () => runCrewPath(crew, tasks, steps, expected, options),
     };
   });
+}
+
+/** A task with an `outputSchema` fails on any answer that does not parse: said now, not in every path's run. */
+function checkStructuredAnswers(crew: Crew, options: CrewTestPathsOptions): void {
+  for (const task of crew.tasks) {
+    if (!task.outputSchema) continue;
+    const given = options.answer ? options.answer(task, 1) : defaultAnswer(task, 1);
+    const parsed = parseStructuredOutput(given, task.outputSchema);
+    if (parsed.ok) continue;
+    const how = options.answer
+      ? `the \`answer\` option's first answer for it does not (${JSON.stringify(given)})`
+      : 'give the `answer` option, returning JSON that matches it';
+    throw new CrewValidationError(
+      'invalid_option',
+      `crewTestPaths: task '${task.name ?? task.id}' has an outputSchema, so its scripted answers must parse: ${how}`,
+    );
+  }
 }
 
 function checkTraversal({ strategy, limit }: CrewTestPathsOptions): void {
