@@ -16,6 +16,7 @@ import {
   createRun,
   launchRun,
   machineFor,
+  runEnding,
   runOfActor,
   type CrewActor,
   type CrewMachine,
@@ -66,6 +67,12 @@ export interface KickoffOptions {
   /** Any XState inspection observer, e.g. `createWebSocketInspector({ url }).inspect`. */
   inspect?: Inspector;
   runId?: string;
+  /**
+   * Called with each of the run's events, in order: what `stream()` emits, for a caller who awaits the
+   * output (progress, logs, a UI). It asks for model deltas, as a `stream()` subscriber does. A listener
+   * that throws does not stop the run: its error is rethrown outside it, like an rxjs subscriber's.
+   */
+  onEvent?: (event: CrewEvent) => void;
 }
 
 /** kickoffForEach's options: each run gets an id of its own (a runId would be every run's). */
@@ -159,7 +166,7 @@ export class Crew {
   kickoff<T extends object>(inputs: InputsOf<T>, options?: KickoffOptions): Promise<CrewOutput>;
   kickoff(inputs?: Inputs, options?: KickoffOptions): Promise<CrewOutput>;
   async kickoff(inputs?: object, options: KickoffOptions = {}): Promise<CrewOutput> {
-    return this.#run(inputs as Inputs | undefined, options, this.#sink());
+    return this.#run(inputs as Inputs | undefined, options, this.#sink(options.onEvent));
   }
 
   /** One kickoff per input (in input order), `concurrency` at a time; usage is summed. */
@@ -195,7 +202,7 @@ export class Crew {
     const outputs: CrewOutput[] = new Array(inputsList.length);
     let total = emptyUsage();
     // Every run's usage counts, a failed one's too.
-    const sink = () => this.#sink(undefined, (usage) => (total = addUsage(total, usage)));
+    const sink = () => this.#sink(options.onEvent, (usage) => (total = addUsage(total, usage)));
     let failure: { error: unknown } | undefined;
     let next = 0;
     const worker = async () => {
@@ -232,7 +239,11 @@ export class Crew {
       const controller = new AbortController();
       const outer = options.signal;
       const stopForwarding = whenAborted(outer, () => controller.abort(outer?.reason));
-      const sink = this.#sink((event) => subscriber.next(event));
+      const { onEvent } = options;
+      const sink = this.#sink((event) => {
+        subscriber.next(event);
+        onEvent?.(event);
+      });
       const runId = options.runId ?? newRunId();
       // The id made here is new: only one the caller chose is looked up in the store.
       const given = options.runId !== undefined;
@@ -297,12 +308,23 @@ export class Crew {
 
   #eventDrivenActor(inputs: Inputs, options: ActorOptions): CrewActor {
     const runId = options.runId ?? newRunId();
-    const { env, input } = prepareRun(this.#definition, runId, inputs, this.#sink());
+    const { env, input } = prepareRun(this.#definition, runId, inputs, this.#sink(options.onEvent));
+    // A listener hears the run as a kickoff's: crew.started when the actor starts (not again for a
+    // restored run), crew.completed or crew.failed when it ends.
+    const settle = env.observed ? runEnding(env) : undefined;
+    let started = false;
+    const onStart = () => {
+      started = true;
+      if (!options.snapshot) {
+        env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
+      }
+    };
     const run = createRun({
       env,
       input,
       inspect: options.inspect,
       signal: options.signal,
+      ...(settle ? { onStart } : {}),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
       ...(this.checkpoint ? { store: this.checkpoint } : {}),
       // createActor cannot read the store before it returns: its first checkpoint checks instead.
@@ -317,6 +339,8 @@ export class Crew {
       // The run's own observer handles errors; whoever drives the actor sees them through theirs.
       error: () => {},
     });
+    // The driver of the actor sees its error through its own observer; this only tells the listener.
+    if (settle) run.ended.then((end) => started && settle(end)).catch(() => {});
     return run.actor;
   }
 
@@ -328,7 +352,7 @@ export class Crew {
     // Only the tasks still to run may need a person (a done review does not).
     this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
     this.#restoreOutputs(outcomes);
-    return this.#launch(checkpoint.inputs, { ...options, runId }, this.#sink(), {
+    return this.#launch(checkpoint.inputs, { ...options, runId }, this.#sink(options.onEvent), {
       snapshot: checkpoint.snapshot as Snapshot<unknown>,
     });
   }
@@ -372,7 +396,10 @@ export class Crew {
     // Earlier tasks keep their outputs from the replayed run, as after a resume.
     this.#restoreOutputs(outcomes);
     const { inputs, runId: _previous, ...kickoff } = options;
-    return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(), { startAt: index, outcomes });
+    return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(options.onEvent), {
+      startAt: index,
+      outcomes,
+    });
   }
 
   async #run(
@@ -532,7 +559,15 @@ export class Crew {
       wantsDeltas: Boolean(listener),
       emit(event) {
         verbose?.(event);
-        listener?.(event);
+        if (!listener) return;
+        try {
+          listener(event);
+        } catch (error) {
+          // Not the run's failure: reported as an unhandled error, as rxjs reports a subscriber's.
+          setTimeout(() => {
+            throw error;
+          });
+        }
       },
     };
   }

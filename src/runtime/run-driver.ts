@@ -35,6 +35,8 @@ export interface LaunchOptions {
    * holds the id (another process's run, say) is left as it is, and the run fails with `run_id_in_use`.
    */
   claimRunId?: boolean;
+  /** Called when the actor starts (before its first step): an event-driven run says `crew.started` then. */
+  onStart?: () => void;
 }
 
 /** How a run's actor ended: with its output, with an error, or (neither) stopped from outside. */
@@ -149,8 +151,9 @@ export function createRun(options: LaunchOptions): CrewRun {
   let started = false;
   const start = actor.start.bind(actor);
   actor.start = () => {
-    if (over) return actor;
+    if (over || started) return actor;
     started = true;
+    options.onStart?.();
     return start();
   };
   const stop = actor.stop.bind(actor);
@@ -171,9 +174,20 @@ export function createRun(options: LaunchOptions): CrewRun {
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */
 export function launchRun(options: LaunchOptions): LaunchedRun {
   const { env } = options;
-  const open = env.observed ? trackOpenTasks(env) : undefined;
+  const settle = runEnding(env);
   const { actor, ended } = createRun(options);
-  const result = ended.then(({ output, error }) => {
+  const result = ended.then(settle);
+  actor.start();
+  return { actor, result, usage: () => usageSoFar(actor, env) };
+}
+
+/**
+ * How a run's end is told (call before its actor starts): its output, or its error — a stopped run's is
+ * `CrewAbortedError` — thrown after `task.failed` for each task still at work and `crew.failed`.
+ */
+export function runEnding(env: RunEnv): (end: RunEnd) => CrewOutput {
+  const open = env.observed ? trackOpenTasks(env) : undefined;
+  return ({ output, error }) => {
     if (error || !output) {
       const failure = error ?? new CrewAbortedError();
       releaseFrames(failure);
@@ -183,9 +197,7 @@ export function launchRun(options: LaunchOptions): LaunchedRun {
     }
     if (env.observed) env.emit({ type: 'crew.completed', runId: env.runId, output });
     return output;
-  });
-  actor.start();
-  return { actor, result, usage: () => usageSoFar(actor, env) };
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { firstValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   Agent,
@@ -15,6 +15,7 @@ import {
   type CrewEvent,
   type LLM,
 } from '../../src/index.js';
+import { ScriptedLLM } from '../../src/testing/index.js';
 import { collect, deferred, scriptedAgent, until } from '../helpers/crew-fixtures.js';
 
 const TASK_EVENTS = new Set([
@@ -379,5 +380,90 @@ describe('crew.stream()', () => {
     subscription.unsubscribe();
 
     await until(() => llm.calls[0].signal?.aborted === true);
+  });
+});
+
+describe('KickoffOptions.onEvent', () => {
+  const withoutTimes = (events: CrewEvent[]) => events.map((e) => JSON.stringify({ ...e, runId: 'r' }));
+
+  it('gives a kickoff the events stream() emits, in the same order', async () => {
+    const streamed = await collect(toolCrew().crew.stream({}, { runId: 'by-stream' }));
+    const seen: CrewEvent[] = [];
+    const output = await toolCrew().crew.kickoff({}, { runId: 'by-listener', onEvent: (e) => seen.push(e) });
+
+    expect(output.raw).toBe('article done');
+    expect(seen.map((e) => e.type)).toEqual(streamed.map((e) => e.type));
+    expect(seen.every((e) => e.runId === 'by-listener')).toBe(true);
+    expect(withoutTimes(seen.filter((e) => e.type === 'tool.result'))).toEqual(
+      withoutTimes(streamed.filter((e) => e.type === 'tool.result')),
+    );
+  });
+
+  it('gives every run of kickoffForEach its events, and a createActor run its own', async () => {
+    const agent = new Agent({ role: 'A', goal: 'g', backstory: 'b', llm: new ScriptedLLM(['x', 'y', 'z']) });
+    const task = new Task({ description: 'Item {n}', expectedOutput: 'e', agent });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+    const seen: CrewEvent[] = [];
+    const outputs = await crew.kickoffForEach([{ n: 1 }, { n: 2 }], { onEvent: (e) => seen.push(e) });
+
+    const started = seen.filter((e) => e.type === 'crew.started').map((e) => e.runId);
+    expect(started).toEqual(outputs.map((o) => o.runId));
+    expect(seen.filter((e) => e.type === 'crew.completed')).toHaveLength(2);
+
+    const byActor: CrewEvent[] = [];
+    const actor = crew.createActor({ n: 3 }, { onEvent: (e) => byActor.push(e) }).start();
+    await until(() => actor.getSnapshot().status === 'done');
+    const types = byActor.map((e) => e.type);
+    expect(types[0]).toBe('crew.started');
+    expect(types.at(-1)).toBe('crew.completed');
+    expect(types).toEqual(expect.arrayContaining(['task.started', 'task.completed']));
+
+    // A listener of an actor stopped mid-run hears it fail, its task cancelled, as after an abort.
+    const hung = new Agent({
+      role: 'H',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(() => new Promise(() => {})),
+    });
+    const stuck = new Crew({
+      agents: [hung],
+      tasks: [new Task({ description: 'wait', expectedOutput: 'e', agent: hung })],
+    });
+    const stopped: CrewEvent[] = [];
+    const running = stuck.createActor({}, { onEvent: (e) => stopped.push(e) }).start();
+    await until(() => stopped.some((e) => e.type === 'llm.request'));
+    running.stop();
+    await until(() => stopped.some((e) => e.type === 'crew.failed'));
+    expect(
+      stopped.filter((e) => e.type === 'task.failed').map((e) => e.type === 'task.failed' && e.cancelled),
+    ).toEqual([true]);
+  });
+
+  it('keeps the run going when the listener throws, and reports the error outside the run', async () => {
+    const thrown: unknown[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
+      realSetTimeout(() => {
+        try {
+          fn();
+        } catch (error) {
+          thrown.push(error);
+        }
+      }, ms)) as typeof setTimeout);
+    try {
+      const output = await toolCrew().crew.kickoff(
+        {},
+        {
+          onEvent: (e) => {
+            if (e.type === 'task.completed') throw new Error('listener bug');
+          },
+        },
+      );
+      expect(output.raw).toBe('article done');
+      await until(() => thrown.length === 2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(thrown.map((e) => (e as Error).message)).toEqual(['listener bug', 'listener bug']);
   });
 });
