@@ -1,6 +1,14 @@
+import { BRAND, isInstance } from './brand.js';
+
 /** Base of every error statecrew throws; `code` is stable and meant for programs. */
 export class StatecrewError extends Error {
+  static readonly [BRAND]: string = 'StatecrewError';
   readonly code: string;
+
+  /** `instanceof` holds for an error of another copy of statecrew too (the CommonJS build beside ESM). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -54,6 +62,7 @@ export type CrewValidationCode =
 
 /** Bad configuration, thrown by constructors (crew-wide checks by `new Crew`). */
 export class CrewValidationError extends StatecrewError {
+  static override readonly [BRAND]: string = 'CrewValidationError';
   declare readonly code: CrewValidationCode;
 
   constructor(code: CrewValidationCode, message: string) {
@@ -62,6 +71,7 @@ export class CrewValidationError extends StatecrewError {
 }
 
 export class InterpolationError extends StatecrewError {
+  static override readonly [BRAND]: string = 'InterpolationError';
   declare readonly code: 'missing_input' | 'invalid_input';
   readonly key: string;
 
@@ -73,6 +83,7 @@ export class InterpolationError extends StatecrewError {
 
 /** A task's guardrails kept failing; `taskId` names the task when the error comes from a run. */
 export class GuardrailError extends StatecrewError {
+  static override readonly [BRAND]: string = 'GuardrailError';
   declare readonly code: 'guardrail_failed';
   readonly taskId?: string;
 
@@ -84,6 +95,7 @@ export class GuardrailError extends StatecrewError {
 
 /** A structured answer never matched its schema; `taskId` names the task when the error comes from a run. */
 export class OutputParsingError extends StatecrewError {
+  static override readonly [BRAND]: string = 'OutputParsingError';
   declare readonly code: 'output_parsing_failed';
   readonly taskId?: string;
 
@@ -95,6 +107,7 @@ export class OutputParsingError extends StatecrewError {
 
 /** A task failed after its retries; `cause` is the original error. */
 export class TaskExecutionError extends StatecrewError {
+  static override readonly [BRAND]: string = 'TaskExecutionError';
   declare readonly code: 'task_failed';
   readonly taskId: string;
 
@@ -106,6 +119,7 @@ export class TaskExecutionError extends StatecrewError {
 
 /** The run was aborted through its signal; `cause` is the signal's reason, when it gave one. */
 export class CrewAbortedError extends StatecrewError {
+  static override readonly [BRAND]: string = 'CrewAbortedError';
   declare readonly code: 'aborted';
 
   constructor(message = 'The crew run was aborted', options?: { cause?: unknown }) {
@@ -121,6 +135,7 @@ export function abortedBy(signal: AbortSignal | undefined): CrewAbortedError {
 
 /** The model's answer took longer than the agent's `maxExecutionTime`. Not retried. */
 export class ExecutionTimeoutError extends StatecrewError {
+  static override readonly [BRAND]: string = 'ExecutionTimeoutError';
   declare readonly code: 'execution_timeout';
 
   constructor(message: string) {
@@ -130,6 +145,7 @@ export class ExecutionTimeoutError extends StatecrewError {
 
 /** An error the model provider returned (HTTP status, malformed body, dropped connection). */
 export class LLMError extends StatecrewError {
+  static override readonly [BRAND]: string = 'LLMError';
   declare readonly code: 'llm_error';
   readonly status?: number;
 

@@ -1,3 +1,4 @@
+import { BRAND, isInstance } from './brand.js';
 import type { ChatMessage } from './llm/types.js';
 import { emptyUsage, type UsageMetrics } from './usage.js';
 
@@ -28,6 +29,13 @@ export function summarize(description: string): string {
 }
 
 export class TaskOutput<TParsed = unknown> {
+  static readonly [BRAND]: string = 'TaskOutput';
+
+  /** `instanceof` holds for an output of another copy of statecrew too (the CommonJS build beside ESM). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   readonly taskId: string;
   readonly name: string;
   readonly description: string;
@@ -94,6 +102,13 @@ export interface CrewOutputData {
 }
 
 export class CrewOutput<TParsed = unknown> {
+  static readonly [BRAND]: string = 'CrewOutput';
+
+  /** `instanceof` holds for an output of another copy of statecrew too (the CommonJS build beside ESM). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   readonly runId: string;
   raw: string;
   parsed?: TParsed;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Agent } from './agent.js';
+import { BRAND, isInstance } from './brand.js';
 import { CrewValidationError } from './errors.js';
 import type { Guardrail } from './guardrail.js';
 import { slug, stableId } from './ids.js';
@@ -131,18 +132,14 @@ export interface ConditionalTaskOptions<TSchema extends z.ZodType = z.ZodType> e
   condition: (previous: TaskOutput) => boolean | Promise<boolean>;
 }
 
-/** Marks ConditionalTasks of every copy of statecrew loaded (the CommonJS build beside the ESM one, say). */
-const CONDITIONAL = Symbol.for('statecrew.ConditionalTask');
-
 /** A task that runs only when its condition, given the previous task's output, says so. */
 export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task<TSchema> {
+  static readonly [BRAND]: string = 'ConditionalTask';
   readonly condition: (previous: TaskOutput) => boolean | Promise<boolean>;
 
   /** `instanceof` holds for a ConditionalTask made by another copy of statecrew too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // A subclass of it keeps the usual rule: a plain ConditionalTask is not one of its instances.
-    if (this !== ConditionalTask) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && CONDITIONAL in value;
+    return isInstance(this, value);
   }
 
   constructor(options: ConditionalTaskOptions<TSchema>) {
@@ -154,9 +151,5 @@ export class ConditionalTask<TSchema extends z.ZodType = z.ZodType> extends Task
       );
     }
     this.condition = options.condition;
-  }
-
-  get [CONDITIONAL](): true {
-    return true;
   }
 }
