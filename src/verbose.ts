@@ -107,13 +107,15 @@ function describe(event: CrewEvent, who: (agentId: string) => string): string | 
     case 'task.failed':
       return `  ✗ task ${event.taskId} failed: ${event.error.message}`;
     case 'crew.completed':
-      return `■ crew done: ${event.output.tokenUsage.totalTokens} tokens in ${event.output.tokenUsage.successfulRequests} requests`;
+      return `■ crew done: ${counted(event.output.tokenUsage.totalTokens, 'token')} in ${counted(event.output.tokenUsage.successfulRequests, 'request')}`;
     case 'crew.failed':
       return `■ crew failed: ${event.error.message}`;
     default:
       return undefined;
   }
 }
+
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** `text` on one line (runs of whitespace made one space), cut to at most `max` characters with an ellipsis. */
 export function oneLine(text: string, max: number): string {

@@ -176,4 +176,20 @@ describe('consoleProgress and delegations', () => {
     expect(toolLines).toHaveLength(2);
     expect(lines.filter((line) => line.includes('the draft'))).toHaveLength(3);
   });
+
+  it('counts in words: 1 request, 2 requests', async () => {
+    const lines: string[] = [];
+    const print = consoleProgress({ verbose: true, agents: [] }, (line) => lines.push(line))!;
+    const agent = new Agent({ role: 'R', goal: 'g', backstory: 'b', llm: new ScriptedLLM(['a', 'b', 'c']) });
+    const crew = (n: number) =>
+      new Crew({
+        agents: [agent],
+        tasks: Array.from(
+          { length: n },
+          (_, i) => new Task({ description: `t${i}`, expectedOutput: 'e', agent }),
+        ),
+      });
+    for (const n of [1, 2]) print({ type: 'crew.completed', runId: 'r', output: await crew(n).kickoff() });
+    expect(lines).toEqual(['■ crew done: 15 tokens in 1 request', '■ crew done: 30 tokens in 2 requests']);
+  });
 });
