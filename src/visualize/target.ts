@@ -130,9 +130,10 @@ export function invokeNames(node: AnyStateNode): string[] {
   );
 }
 
-/** `running (invoke runAgent)` — the state key plus what runs while the state is active. */
+/** `running (invoke runAgent)` — the state key (and its description) plus what runs while the state is active. */
 export function stateLabel(node: AnyStateNode): string {
-  const base = node.parent ? node.key : node.machine.id;
+  const key = node.parent ? node.key : node.machine.id;
+  const base = node.description ? `${key}: ${node.description}` : key;
   const notes: string[] = [];
   const invoked = invokeNames(node);
   if (invoked.length > 0) notes.push(`invoke ${invoked.join(', ')}`);

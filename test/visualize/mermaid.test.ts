@@ -5,6 +5,8 @@ import mermaid from 'mermaid';
 import { describe, expect, it } from 'vitest';
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
 import type { AnyStateMachine } from 'xstate';
+import { Agent, ConditionalTask, Crew, Task } from '../../src/index.js';
+import { crewTestModel } from '../../src/testing/index.js';
 import { toMermaid } from '../../src/visualize/index.js';
 import { crewMachine, fixtures, monitorMachine, taskMachine } from './fixtures.js';
 
@@ -133,5 +135,28 @@ describe('toMermaid', () => {
     expect(toMermaid(new FakeCrew(crewMachine), { direction: 'TB' })).toBe(
       toMermaid(crewMachine, { direction: 'TB' }),
     );
+  });
+
+  it("names a state by its description too: a crew's test model shows the crew's tasks", async () => {
+    const agent = new Agent({ role: 'W', goal: 'g', backstory: 'b', llm: 'gpt-4o-mini' });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [
+        new Task({ name: 'Draft "v1"', description: 'Draft', expectedOutput: 'a draft', agent }),
+        new ConditionalTask({
+          name: 'Fact-check',
+          description: 'Check',
+          expectedOutput: 'checked',
+          agent,
+          condition: () => true,
+          guardrail: () => [true, undefined],
+        }),
+      ],
+    });
+    const text = toMermaid(crewTestModel(crew));
+    expect(text).toContain(`state "task0: Draft 'v1'" as crew_model_task0 {`);
+    expect(text).toContain('state "task1: Fact-check" as crew_model_task1 {');
+    expect(text).toMatch(/crew_model_task1_condition --> crew_model_task1_done : task\.skip/);
+    await expect(mermaid.parse(text)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
   });
 });

@@ -144,6 +144,8 @@ export function testModelOf(tasks: ModelTask[]) {
       };
     }
     return {
+      // Diagrams name the task (`toMermaid(crewTestModel(crew))`).
+      description: task.label,
       entry: assign({ retries: 0, revisions: 0 }),
       initial: task.conditional ? 'condition' : work,
       states,
