@@ -52,6 +52,7 @@ export {
   type CrewInspectorOptions,
   type FilteredInspector,
   type InspectionFilterOptions,
+  type InspectorMessage,
 } from './inspect/index.js';
 export {
   taskMachine,

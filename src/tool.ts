@@ -91,10 +91,14 @@ export function toToolDefinition(t: Tool): ToolDefinition {
     assertZodSchema(t.name, t.schema);
     const { $schema: _ignored, ...parameters } = z.toJSONSchema(t.schema, {
       io: 'input',
-      // JSON has no dates: the model sends an ISO string (which `z.coerce.date()` accepts). Other types JSON
-      // Schema cannot express (bigint, custom, …) are described as "any value" rather than failing the run.
-      unrepresentable: ({ zodSchema }) =>
-        zodSchema._zod.def.type === 'date' ? { type: 'string', format: 'date-time' } : 'any',
+      // Types JSON Schema cannot express (bigint, custom, …) are described as "any value" rather than
+      // failing the run; but JSON has no dates, so a date is an ISO string (which `z.coerce.date()` accepts).
+      unrepresentable: 'any',
+      override: ({ zodSchema, jsonSchema }) => {
+        if (zodSchema._zod.def.type !== 'date') return;
+        jsonSchema.type = 'string';
+        jsonSchema.format = 'date-time';
+      },
     }) as Record<string, unknown>;
     definition = { name: t.name, description: t.description, parameters };
     definitions.set(t, definition);

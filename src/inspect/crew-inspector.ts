@@ -1,15 +1,44 @@
-import type { createInspector } from '@statelyai/inspect';
-import type { InspectionEvent, Observer } from 'xstate';
+import type { AnyEventObject, InspectionEvent, MachineContext, Observer, Snapshot } from 'xstate';
 import { StatecrewError } from '../errors.js';
 import { isWebSocketUrl } from './url.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
-type StatelyOptions = NonNullable<Parameters<typeof createInspector>[1]>;
+// Declared here, as @statelyai/inspect declares them, so statecrew's types do not load that package's
+// (which need the DOM lib and, from CommonJS under node16 resolution, cannot be required).
+interface InspectorMessageBase {
+  rootId: string | undefined;
+  sessionId: string;
+  createdAt: string;
+  id: string;
+  _version: string;
+}
 
-export interface CrewInspectorOptions extends Pick<
-  StatelyOptions,
-  'filter' | 'sanitizeContext' | 'sanitizeEvent' | 'serializationDepthLimit'
-> {
+/** What the inspector is sent for one XState inspection event (what `filter` decides on). */
+export type InspectorMessage =
+  | (InspectorMessageBase & { type: '@xstate.snapshot'; event: AnyEventObject; snapshot: Snapshot<unknown> })
+  | (InspectorMessageBase & { type: '@xstate.event'; event: AnyEventObject; sourceId: string | undefined })
+  | (InspectorMessageBase & {
+      type: '@xstate.actor';
+      name: string;
+      snapshot: {
+        status?: Snapshot<unknown>['status'];
+        context?: unknown;
+        value?: unknown;
+        output?: unknown;
+      };
+      definition: string | undefined;
+      parentId: string | undefined;
+    });
+
+export interface CrewInspectorOptions {
+  /** Sends only the messages it returns true for. */
+  filter?: (message: InspectorMessage) => boolean;
+  /** What the inspector shows of an actor's context (e.g. without secrets or large values). */
+  sanitizeContext?: (context: MachineContext) => MachineContext;
+  /** What the inspector shows of an event. */
+  sanitizeEvent?: (event: AnyEventObject) => AnyEventObject;
+  /** How deep values are serialised. Default 10. */
+  serializationDepthLimit?: number;
   /** The WebSocket server that relays to the inspector, e.g. `ws://localhost:8080`. */
   url: string;
   /** How long `stop()` waits for queued messages to be delivered, in ms. Default 2000. */
