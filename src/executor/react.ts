@@ -49,29 +49,74 @@ Analyze the tool result. If requirements are met, give the Final Answer (Thought
 }
 
 // Models often bold the labels (`**Final Answer:**`, `**Action**:`); the stars are not part of the content.
+// No two parts of a label can match the same characters (`\s*\d*\s*` could, which made a long run of
+// spaces after "Action" take cubic time), so each label is read in time linear in its length.
 const FINAL_MARKER = /(?:\*\*)?Final Answer(?:\*\*)?:(?:\*\*)?/g;
-const ACTION =
-  /Action\s*\d*\s*(?:\*\*)?\s*:\s*([\s\S]*?)\s*Action\s*\d*\s*Input\s*\d*\s*(?:\*\*)?\s*:\s*([\s\S]*)/;
-const FIRST_MARKER = /(?:\*\*)?(?:Action\s*\d*\s*(?:\*\*)?\s*:|Final Answer(?:\*\*)?:)/;
+const ACTION_LABEL = /Action\s*(?:\d+\s*)?(?:\*\*\s*)?:/g;
+const INPUT_LABEL = /Action\s*(?:\d+\s*)?Input\s*(?:\d+\s*)?(?:\*\*\s*)?:/g;
+const FIRST_MARKER = /(?:\*\*)?(?:Action\s*(?:\d+\s*)?(?:\*\*\s*)?:|Final Answer(?:\*\*)?:)/;
 // Without stop words a model may go on past its Action Input; what follows is not part of the input.
-const INPUT_END = /\n\s*(?:\*\*)?(?:Observation|Thought|Action\s*\d*)(?:\*\*)?\s*:/;
+const INPUT_END = /\n[ \t]*(?:\*\*)?(?:Observation|Thought|Action(?:[ \t]*\d+)?)(?:\*\*)?[ \t]*:/;
 
 /**
- * Reads a reply: `Final Answer:` anywhere wins; else `Action:` + `Action Input:`; else the whole reply is the
- * final answer.
+ * Reads a reply: `Final Answer:` wins (the last one) wherever it is but inside an Action Input's JSON
+ * value (`{"note": "… Final Answer: …"}` is an argument); else `Action:` + `Action Input:`; else the whole
+ * reply is the final answer.
  */
 export function parseReAct(text: string): ReActStep {
-  const finals = [...text.matchAll(FINAL_MARKER)];
-  const last = finals.at(-1);
+  const action = findAction(text);
+  const inInput = (at: number) => action !== undefined && at >= action.inputStart && at < action.inputEnd;
+  const last = [...text.matchAll(FINAL_MARKER)].filter((m) => !inInput(m.index)).at(-1);
   if (last) {
-    const answer = finalAnswer(text.slice((last.index ?? 0) + last[0].length));
+    const answer = finalAnswer(text.slice(last.index + last[0].length));
     return { kind: 'final', answer, ...thoughtOf(text) };
   }
-  const action = ACTION.exec(text);
-  if (action) {
-    return { kind: 'action', tool: toolName(action[1]), input: actionInput(action[2]), ...thoughtOf(text) };
-  }
+  if (action) return { kind: 'action', tool: action.tool, input: action.input, ...thoughtOf(text) };
   return { kind: 'final', answer: text.trim() };
+}
+
+interface FoundAction {
+  tool: string;
+  input: string;
+  /** Where the input's JSON value starts and ends (both at the label's end when it holds none). */
+  inputStart: number;
+  inputEnd: number;
+}
+
+/** The first `Action:` followed by an `Action Input:`, the tool named between them and the input after. */
+function findAction(text: string): FoundAction | undefined {
+  for (const label of text.matchAll(ACTION_LABEL)) {
+    const after = label.index + label[0].length;
+    INPUT_LABEL.lastIndex = after;
+    const input = INPUT_LABEL.exec(text);
+    if (!input) return undefined;
+    const inputAt = input.index + input[0].length;
+    const valueAt =
+      inputAt + (/^\s*(?:```[A-Za-z]*\s*)?/.exec(text.slice(inputAt, inputAt + 64))?.[0].length ?? 0);
+    return {
+      tool: toolName(text.slice(after, input.index)),
+      input: actionInput(text.slice(inputAt)),
+      inputStart: valueAt,
+      inputEnd: text[valueAt] === '{' ? jsonValueEnd(text, valueAt) : valueAt,
+    };
+  }
+  return undefined;
+}
+
+/** The end of the `{…}` that starts at `start` (quotes and escapes respected), or the text's end if it never closes. */
+function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (quote) {
+      if (char === '\\') i++;
+      else if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '{' || char === '[') depth++;
+    else if ((char === '}' || char === ']') && --depth === 0) return i + 1;
+  }
+  return text.length;
 }
 
 function finalAnswer(rest: string): string {

@@ -9,8 +9,22 @@ interface Candidate {
   length: number;
 }
 
-const NO_JSON =
-  'No JSON was found in the answer. Reply with only a JSON value that matches the requested schema, with no other text.';
+const REPLY = 'Reply with only a JSON value that matches the requested schema, with no other text.';
+const NO_JSON = `No JSON was found in the answer. ${REPLY}`;
+
+/** Deeper values could not be checkpointed (serialising them overflows the stack), so no output holds one. */
+const MAX_DEPTH = 1000;
+
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [at, depth] = pending.pop()!;
+    if (typeof at !== 'object' || at === null) continue;
+    if (depth > limit) return true;
+    for (const inner of Object.values(at)) pending.push([inner, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * Finds the JSON in a model's answer (the whole text, else a fenced block, else a block embedded in prose)
@@ -22,6 +36,9 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
   if (candidates.length === 0) return { ok: false, error: NO_JSON };
   let closest: { length: number; error: z.ZodError } | undefined;
   for (const candidate of candidates) {
+    if (nestsDeeperThan(candidate.value, MAX_DEPTH)) {
+      return { ok: false, error: `The JSON in the answer nests deeper than ${MAX_DEPTH} levels. ${REPLY}` };
+    }
     const result = schema.safeParse(candidate.value);
     if (result.success) {
       return { ok: true, value: result.data, json: isPlainObject(result.data) ? result.data : undefined };
@@ -78,9 +95,15 @@ function fencedBlocks(text: string): string[] {
 function embeddedValues(text: string): Candidate[] {
   const found: Candidate[] = [];
   let coveredUntil = -1;
+  // Each nested block that fails to parse is parsed again inside the one around it: a deep nest of
+  // brackets that never parses would cost the square of its length. A few times the text is plenty for
+  // an answer that holds JSON; past that, the rest is not tried.
+  let budget = 4 * text.length + 4096;
   for (const [start, end] of balancedBlocks(text)) {
     // Blocks nest or are disjoint: one that starts inside a parsed value is part of it.
     if (start < coveredUntil) continue;
+    budget -= end - start;
+    if (budget < 0) break;
     const candidate = parseJson(text.slice(start, end));
     if (candidate) {
       found.push(candidate);

@@ -65,6 +65,38 @@ describe('parseReAct', () => {
     expect(step).toMatchObject({ kind: 'final', answer: 'done' });
   });
 
+  it("should not take a Final Answer inside an Action Input for the reply's answer", () => {
+    const input = '{"text": "Checklist\\nFinal Answer: must be reviewed", \'tag\': \'a } b\'}';
+    expect(parseReAct(`Thought: save it\nAction: save_note\nAction Input: ${input}`)).toMatchObject({
+      kind: 'action',
+      tool: 'save_note',
+      input,
+    });
+    // One after the input is the answer, as usual.
+    expect(
+      parseReAct(`Action: save_note\nAction Input: ${input}\nObservation: saved\nFinal Answer: all saved`),
+    ).toMatchObject({ kind: 'final', answer: 'all saved' });
+    expect(
+      parseReAct('Action: save_note\nAction Input: ```json\n{"t": "Final Answer: x"}\n```'),
+    ).toMatchObject({
+      kind: 'action',
+      input: '{"t": "Final Answer: x"}',
+    });
+  });
+
+  it('should read replies with long runs of spaces or newlines after a label in linear time', () => {
+    // A label pattern whose parts could share characters made these take minutes (cubic in the run).
+    const run = ' '.repeat(20_000);
+    expect(parseReAct(`Action${run}`)).toEqual({ kind: 'final', answer: 'Action' });
+    expect(parseReAct(`Action 1${run}`)).toEqual({ kind: 'final', answer: 'Action 1' });
+    expect(
+      parseReAct(`Action: search\nAction Input: {"q": 1}${'\n'.repeat(20_000)}Observation: x`),
+    ).toMatchObject({
+      kind: 'action',
+      input: '{"q": 1}',
+    });
+  });
+
   it('should take the text after the last Final Answer, trimmed and multi-line', () => {
     const step = parseReAct('Final Answer: draft\nThought: better\nFinal Answer:\n  line 1\nline 2  \n');
     expect(step).toMatchObject({ kind: 'final', answer: 'line 1\nline 2' });

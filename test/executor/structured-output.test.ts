@@ -110,4 +110,23 @@ describe('parseStructuredOutput', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain('score');
   });
+
+  it('should give up on a deep nest of brackets that never parses, in time linear in its length', () => {
+    // Each nested block was parsed again inside the one around it: quadratic, 11 s for 60 KB.
+    const nest = 30_000;
+    const answer = `Here: ${'['.repeat(nest)}1,${']'.repeat(nest)}`;
+    expect(parseStructuredOutput(answer, z.object({ a: z.string() }))).toEqual({
+      ok: false,
+      error: expect.stringContaining('No JSON was found in the answer') as string,
+    });
+  });
+
+  it('should refuse a value nested deeper than 1,000 levels, which no checkpoint could hold', () => {
+    const deep = `${'['.repeat(1001)}${']'.repeat(1001)}`;
+    expect(parseStructuredOutput(deep, z.unknown())).toEqual({
+      ok: false,
+      error: expect.stringContaining('nests deeper than 1000 levels') as string,
+    });
+    expect(parseStructuredOutput(`${'['.repeat(1000)}${']'.repeat(1000)}`, z.unknown()).ok).toBe(true);
+  });
 });
