@@ -1,8 +1,15 @@
 import { Observable } from 'rxjs';
 import type { Agent } from './agent.js';
-import type { CheckpointStore } from './checkpoint/types.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint/types.js';
 import { validateCrew } from './crew-validation.js';
-import { callbackFailed, abortedBy, CrewValidationError, inCallback, StatecrewError } from './errors.js';
+import {
+  callbackFailed,
+  abortedBy,
+  CrewValidationError,
+  inCallback,
+  reportLater,
+  StatecrewError,
+} from './errors.js';
 import type { AgentStep, CrewEvent } from './events.js';
 import type { HumanInputHandler } from './human-input.js';
 import { placeholders, validateInputs, type Inputs, type InputsOf } from './interpolation.js';
@@ -31,6 +38,7 @@ import {
   type CheckpointOwner,
 } from './runtime/durable.js';
 import { checkRestorable } from './runtime/checkpoint-upgrade.js';
+import { checkCrewSnapshot, checkSnapshotTree, corruptCheckpoint } from './runtime/checkpoint-shape.js';
 import type { Task } from './task.js';
 import type { TaskOutcome } from '../machines/types.js';
 import type { Snapshot } from 'xstate';
@@ -277,6 +285,7 @@ export class Crew {
   createActor(inputs?: object, options: ActorOptions = {}): CrewActor {
     if (options.signal?.aborted) throw abortedBy(options.signal);
     this.#checkRunId(options.runId);
+    if (options.snapshot) this.#checkSnapshot(options.snapshot, options.runId);
     return this.#eventDrivenActor(this.#beforeKickoffSync(inputs as Inputs | undefined), options);
   }
 
@@ -498,11 +507,29 @@ export class Crew {
     return current;
   }
 
+  /** A persisted snapshot given to createActor, checked as a checkpoint's is before a resume. */
+  #checkSnapshot(snapshot: Snapshot<unknown>, runId: string | undefined): void {
+    const checkpoint = { runId, taskIds: this.tasks.map((t) => t.id), snapshot } as Checkpoint;
+    try {
+      checkCrewSnapshot(checkpoint);
+      checkSnapshotTree(checkpoint, this.machine);
+    } catch (error) {
+      throw error instanceof StatecrewError ? error : corruptCheckpoint(String(runId), error);
+    }
+  }
+
   /** The last checkpoint of one of this crew's runs, checked for a restore, and its task outcomes. */
   async #restorable(runId: string, what: 'resume' | 'resumeActor') {
     const checkpoint = await loadCheckpoint(requireStore(this.checkpoint, what), runId, this.#owner());
-    checkRestorable(checkpoint);
-    return { checkpoint, outcomes: checkpointOutcomes(checkpoint) };
+    try {
+      checkRestorable(checkpoint);
+      checkSnapshotTree(checkpoint, this.machine);
+      return { checkpoint, outcomes: checkpointOutcomes(checkpoint) };
+    } catch (error) {
+      if (error instanceof StatecrewError) throw error;
+      // A snapshot damaged in a way no check above names still fails as one.
+      throw corruptCheckpoint(runId, error);
+    }
   }
 
   /** What a checkpoint of this crew must match (`loadCheckpoint`). */
@@ -563,10 +590,7 @@ export class Crew {
         try {
           listener(event);
         } catch (error) {
-          // Not the run's failure: reported as an unhandled error, as rxjs reports a subscriber's.
-          setTimeout(() => {
-            throw error;
-          });
+          reportLater(error);
         }
       },
     };

@@ -18,6 +18,16 @@ export class StatecrewError extends Error {
 }
 
 /**
+ * An error of a user's observer (an `onEvent` listener, an inspector) that must not stop the run: thrown
+ * again outside it, as rxjs and XState report an observer's error (the process's uncaughtException).
+ */
+export function reportLater(error: unknown): void {
+  setTimeout(() => {
+    throw error;
+  });
+}
+
+/**
  * A user's callback threw: code `callback_failed`, the message says whose (`subject`, e.g. "The
  * stepCallback of agent 'Writer'"), `cause` is what it threw. A crew-level callback (`beforeKickoff`,
  * `afterKickoff`) fails the kickoff with it; a task's and a step's fail their task (TaskExecutionError).

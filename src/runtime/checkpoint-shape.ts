@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
 import { CHUNK_SIZE, outcomeOf, type OutcomeSource } from '../../machines/crew-outcomes.js';
 import { taskIdOfActor } from '../../machines/types.js';
 import type { Checkpoint } from '../checkpoint/types.js';
@@ -25,6 +27,16 @@ function damaged(checkpoint: Checkpoint, problem: string): StatecrewError {
   return new StatecrewError(
     'corrupt_checkpoint',
     `The checkpoint of run '${checkpoint.runId}' is damaged (${problem}): it was left as it was`,
+  );
+}
+
+/** `corrupt_checkpoint` for a snapshot whose restore threw (`cause`: what it threw). */
+export function corruptCheckpoint(runId: string, error: unknown): StatecrewError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StatecrewError(
+    'corrupt_checkpoint',
+    `The checkpoint of run '${runId}' is damaged (restoring it failed: ${message}): it was left as it was`,
+    { cause: error },
   );
 }
 
@@ -66,6 +78,17 @@ function snapshotProblem(value: unknown, { runId, taskIds }: Checkpoint): string
   if (!Number.isInteger(index) || (index as number) < 0 || (index as number) > taskIds.length) {
     return `its position in the task list (${JSON.stringify(index)}) is not one`;
   }
+  const flat = (chunks as unknown[][]).flat();
+  const badOutcome = flat.findIndex((outcome, at) => outcome !== null && !isOutcome(outcome, taskIds[at]));
+  if (badOutcome >= 0) return `the outcome of task '${taskIds[badOutcome]}' is not one`;
+  const pending = (context as { pendingAsync?: unknown }).pendingAsync;
+  if (!(isStringList(pending) && pending.every((id) => taskIds.includes(id)))) {
+    return 'its list of async tasks at work is not one';
+  }
+  const refs = (context as { taskRefs?: unknown }).taskRefs;
+  if (!(isRecord(refs) && Object.values(refs).every(isActorRef))) {
+    return 'its references to its task actors are not actor references';
+  }
   return snapshot.status === 'active' ? missingActor(snapshot, taskIds) : undefined;
 }
 
@@ -94,3 +117,135 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const isStringList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+
+/**
+ * Every actor of a snapshot to restore, checked against the chart that will run it: each child is an
+ * actor of logic the chart registers, with a snapshot of a known status; each running machine is in states
+ * of its chart, with a context and the actors those states invoke (a task in `running` without its model
+ * call would wait for ever). Throws `corrupt_checkpoint` naming the first damaged actor.
+ */
+export function checkSnapshotTree(checkpoint: Checkpoint, machine: AnyStateMachine): void {
+  const problem = treeProblem(machine, checkpoint.snapshot, 'the crew', checkpoint.runId);
+  if (problem) throw damaged(checkpoint, problem);
+}
+
+function treeProblem(
+  machine: AnyStateMachine,
+  snapshot: unknown,
+  path: string,
+  runId: string,
+): string | undefined {
+  if (!isRecord(snapshot) || !STATUSES.has(snapshot.status as string)) return `${path} has no actor snapshot`;
+  if (snapshot.status !== 'active') return undefined;
+  const { context, children, historyValue } = snapshot;
+  // An actor of a run finds the run by the id in its context (a batch of tasks holds none).
+  if (!isRecord(context)) return `${path} has no context`;
+  if (('runId' in context || machine.id === 'task') && context.runId !== runId) {
+    return `${path} has no context of this run`;
+  }
+  if (!contextFits(context, machine.id)) return `${path}'s usage or agent loop is not one`;
+  if (!isRecord(children)) return `${path}'s children are not actors`;
+  if (
+    historyValue !== undefined &&
+    !(isRecord(historyValue) && Object.values(historyValue).every(Array.isArray))
+  ) {
+    return `${path}'s history is not one`;
+  }
+  const active = resolved(machine, snapshot.value, context);
+  if (!active) return `${path} is in ${JSON.stringify(snapshot.value)}, not a state of its chart`;
+  for (const node of active._nodes) {
+    const missing = node.invoke.find((invoke) => !isRecord(children[invoke.id]));
+    if (missing) return `${path} is in ${node.id} without the actor it invokes there (${missing.id})`;
+  }
+  for (const [id, child] of Object.entries(children)) {
+    const problem = childProblem(machine, child, `${path} / ${id}`, runId);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** The machine's snapshot in `value`, if `value` is a state of it written as the machine writes it. */
+function resolved(machine: AnyStateMachine, value: unknown, context: Record<string, unknown>) {
+  let active: AnyMachineSnapshot;
+  try {
+    active = machine.resolveState({ value: value as StateValue, context });
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(active.value) === JSON.stringify(value) ? active : undefined;
+}
+
+function childProblem(
+  parent: AnyStateMachine,
+  child: unknown,
+  path: string,
+  runId: string,
+): string | undefined {
+  const src = isRecord(child) ? child.src : undefined;
+  const logic = typeof src === 'string' ? parent.implementations.actors[src] : undefined;
+  if (!logic || !isRecord(child)) return `${path} is not an actor of its chart`;
+  if (isMachine(logic)) return treeProblem(logic, child.snapshot, path, runId);
+  return isRecord(child.snapshot) && STATUSES.has(child.snapshot.status as string)
+    ? undefined
+    : `${path} has no actor snapshot`;
+}
+
+const isMachine = (logic: unknown): logic is AnyStateMachine =>
+  isRecord(logic) && typeof (logic as { resolveState?: unknown }).resolveState === 'function';
+
+// What the runtime reads of a context or an outcome without checking: a damaged one would throw a
+// TypeError inside an actor (the run fails with it) instead of being refused as damaged.
+const usageShape = z.object({
+  totalTokens: z.number(),
+  promptTokens: z.number(),
+  cachedPromptTokens: z.number(),
+  completionTokens: z.number(),
+  reasoningTokens: z.number(),
+  successfulRequests: z.number(),
+});
+const outputShape = z.object({
+  taskId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  expectedOutput: z.string(),
+  raw: z.string(),
+  agent: z.string(),
+  outputFormat: z.enum(['raw', 'json']),
+  messages: z.array(z.record(z.string(), z.unknown())),
+  skipped: z.boolean(),
+});
+const outcomeShape = z.union([
+  z.object({
+    status: z.enum(['done', 'skipped']),
+    taskId: z.string(),
+    output: outputShape,
+    usage: usageShape,
+  }),
+  z.object({
+    status: z.literal('failed'),
+    taskId: z.string(),
+    error: z.object({ name: z.string(), message: z.string() }),
+    usage: usageShape,
+  }),
+]);
+const loopShape = z.object({
+  usage: usageShape,
+  agent: z.record(z.string(), z.unknown()),
+  request: z.record(z.string(), z.unknown()),
+});
+
+function isOutcome(value: unknown, taskId: string | undefined): boolean {
+  return outcomeShape.safeParse(value).success && (value as { taskId: string }).taskId === taskId;
+}
+
+function contextFits(context: Record<string, unknown>, machineId: string): boolean {
+  // A task counts its usage from its first step; other actors' contexts may hold none.
+  const needsUsage = machineId === 'task' || 'usage' in context;
+  if (needsUsage && !usageShape.safeParse(context.usage).success) return false;
+  return !('loop' in context) || context.loop === undefined || loopShape.safeParse(context.loop).success;
+}
+
+const isActorRef = (value: unknown): boolean =>
+  isRecord(value) && value.xstate$$type === 1 && typeof value.id === 'string';

@@ -1,5 +1,6 @@
 import type { Snapshot } from 'xstate';
 import type { CrewInput } from '../../machines/crew-chart.js';
+import { agentIdOf } from '../../machines/agent.machine.js';
 import type { AgentSpec, TaskSpec } from '../../machines/types.js';
 import { withFinishedOutcomes } from './finished-outcomes.js';
 
@@ -46,19 +47,24 @@ function applyCurrentSpecs(crew: PersistedActor, input: CrewInput): void {
     crew.context.tasks = input.tasks;
     crew.context.awaitsCompletion = input.awaitsCompletion;
   }
+  // By the actor's id (`task:<id>`, `agent:<id>`, `manager`), which names the spec it must hold.
+  const specOf = (actorId: string) =>
+    actorId === 'manager'
+      ? input.manager
+      : actorId.startsWith('task:')
+        ? tasks.get(actorId.slice('task:'.length))
+        : agents.get(agentIdOf(actorId));
   const visit = (holder: PersistedActor) => {
     for (const [id, { snapshot }] of Object.entries(holder.children ?? {})) {
       if (!snapshot) continue;
       if (id.startsWith('batch:')) visit(snapshot);
-      else if (snapshot.status === 'active') replaceSpec(snapshot, id.startsWith('task:') ? tasks : agents);
+      else if (snapshot.status === 'active') replaceSpec(snapshot, specOf(id));
     }
   };
   visit(crew);
 }
 
-function replaceSpec(actor: PersistedActor, current: Map<string, TaskSpec | AgentSpec>): void {
-  const spec = actor.context?.spec as { id?: string } | undefined;
-  const now = spec?.id === undefined ? undefined : current.get(spec.id);
+function replaceSpec(actor: PersistedActor, now: TaskSpec | AgentSpec | undefined): void {
   if (!now || !actor.context) return;
   actor.context.spec = now;
   if ('agent' in now) {

@@ -1,7 +1,8 @@
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
 import { outcomeList } from '../../machines/crew-outcomes.js';
-import { abortedBy, CrewAbortedError } from '../errors.js';
+import { abortedBy, CrewAbortedError, reportLater, StatecrewError } from '../errors.js';
+import { corruptCheckpoint } from './checkpoint-shape.js';
 import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
@@ -86,16 +87,16 @@ export function runOfActor(actor: CrewActor): CrewRun | undefined {
 export function createRun(options: LaunchOptions): CrewRun {
   const { env, signal, store } = options;
   registerRun(env);
-  const inspect = options.inspect;
-  const actor: CrewActor = createActor(machineFor(env.process), {
-    input: options.input,
-    systemId: 'crew',
-    // A restored run's work not done yet follows the crew as it is now, with fresh deadlines.
-    ...(options.snapshot ? { snapshot: restoredSnapshot(options.snapshot, options.input, Date.now()) } : {}),
-    ...(inspect
-      ? { inspect: filterInspection(inspect) } // large crews stay inspectable (src/inspect/filter.ts)
-      : {}),
-  });
+  let actor: CrewActor;
+  try {
+    actor = createCrewActor(options);
+  } catch (error) {
+    // A run that could not be created holds its id no longer.
+    unregisterRun(env.runId);
+    throw options.snapshot && !(error instanceof StatecrewError)
+      ? corruptCheckpoint(env.runId, error)
+      : error;
+  }
   let refused = (_error: Error) => {};
   const checkpointer = store
     ? RunCheckpointer.forRun(store, env, {
@@ -169,6 +170,28 @@ export function createRun(options: LaunchOptions): CrewRun {
   const run: CrewRun = { actor, ended, flush: () => checkpointer?.flush() ?? Promise.resolve() };
   crewRuns.set(actor, run);
   return run;
+}
+
+function createCrewActor(options: LaunchOptions): CrewActor {
+  const inspect = options.inspect;
+  return createActor(machineFor(options.env.process), {
+    input: options.input,
+    systemId: 'crew',
+    // A restored run's work not done yet follows the crew as it is now, with fresh deadlines.
+    ...(options.snapshot ? { snapshot: restoredSnapshot(options.snapshot, options.input, Date.now()) } : {}),
+    // Large crews stay inspectable (src/inspect/filter.ts); an inspector that throws does not stop the run.
+    ...(inspect ? { inspect: guarded(filterInspection(inspect)) } : {}),
+  });
+}
+
+function guarded(inspect: (event: InspectionEvent) => void): (event: InspectionEvent) => void {
+  return (event) => {
+    try {
+      inspect(event);
+    } catch (error) {
+      reportLater(error);
+    }
+  };
 }
 
 /** Starts a run and settles with its output, its error, or CrewAbortedError when the signal aborts. */

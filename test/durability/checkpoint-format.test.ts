@@ -153,6 +153,104 @@ describe('a checkpoint damaged by hand (valid JSON, not a crew snapshot)', () =>
   );
 });
 
+type ActorEntry = { src: string; snapshot: Record<string, unknown> & { context: Record<string, unknown> } };
+/** Changes the persisted actor `id` (`task:analyse`, …) of the crew's snapshot. */
+const inActor = (id: string, change: (actor: ActorEntry) => unknown): Rewrite =>
+  inSnapshot((s) => ({ ...s, children: { ...s.children, [id]: change(s.children[id] as ActorEntry) } }));
+
+describe('a checkpoint whose actors are damaged (each made resume hang, crash or throw a TypeError)', () => {
+  const damaged: Array<[string, Rewrite, RegExp]> = [
+    [
+      'a running task without the model call it invokes',
+      inActor('task:analyse', (a) => ({ ...a, snapshot: { ...a.snapshot, children: {} } })),
+      /task:analyse is in task\.running\.working\.thinking without the actor it invokes there/,
+    ],
+    [
+      'an actor snapshot that is a number',
+      inActor('task:report', (a) => ({ ...a, snapshot: 7 })),
+      /task 'report' has neither an outcome nor an actor/,
+    ],
+    [
+      'a task in a state its chart does not have',
+      inActor('task:analyse', (a) => ({ ...a, snapshot: { ...a.snapshot, value: { running: {} } } })),
+      /not a state of its chart/,
+    ],
+    [
+      'a task whose usage is gone',
+      inActor('task:report', (a) => ({
+        ...a,
+        snapshot: { ...a.snapshot, context: { ...a.snapshot.context, usage: null } },
+      })),
+      /task:report's usage or agent loop is not one/,
+    ],
+    [
+      'a task of another run',
+      inActor('task:report', (a) => ({
+        ...a,
+        snapshot: { ...a.snapshot, context: { ...a.snapshot.context, runId: 'x' } },
+      })),
+      /task:report has no context of this run/,
+    ],
+    [
+      'an actor of logic its chart does not have',
+      inActor('task:report', (a) => ({ ...a, src: 'nope' })),
+      /not an actor of its chart/,
+    ],
+  ];
+
+  it.each(damaged)('is refused with corrupt_checkpoint: %s', async (_label, rewrite, problem) => {
+    const store = await abortedRun(rewrite);
+    const before = JSON.stringify(await store.load('old'));
+    const { crew, llm } = threeTaskCrew(['analysis', 'report'], store);
+
+    await expect(crew.resume('old')).rejects.toMatchObject({
+      code: 'corrupt_checkpoint',
+      message: expect.stringMatching(problem) as string,
+    });
+    await expect(crew.resumeActor('old')).rejects.toMatchObject({ code: 'corrupt_checkpoint' });
+    expect(llm.calls).toHaveLength(0);
+    expect(JSON.stringify(await store.load('old'))).toBe(before);
+    // The refused run holds its id no longer: the same id runs again once its checkpoint is gone.
+    await store.delete('old');
+    await expect(
+      threeTaskCrew(['a', 'b', 'c'], store).crew.kickoff({}, { runId: 'old' }),
+    ).resolves.toMatchObject({ raw: 'c' });
+  });
+
+  it("refuses a finished task's damaged outcome, for a replay too", async () => {
+    const store = await abortedRun(
+      inSnapshot((s) => {
+        const outcomes = s.context.outcomes as Array<Array<{ usage: unknown } | null>>;
+        outcomes[0][0]!.usage = null;
+        return s;
+      }),
+    );
+    const { crew } = threeTaskCrew(['analysis', 'report'], store);
+    await expect(crew.resume('old')).rejects.toMatchObject({
+      message: expect.stringMatching(/outcome of task 'gather' is not one/) as string,
+    });
+    await expect(crew.replay('report', { runId: 'old' })).rejects.toMatchObject({
+      code: 'corrupt_checkpoint',
+    });
+  });
+
+  it('refuses, as damaged, a snapshot given to createActor that is not one of this crew', () => {
+    const { crew } = threeTaskCrew(['a', 'b', 'c'], new MemoryCheckpointStore());
+    const actor = crew.createActor({}, { runId: 'raw' }).start();
+    const persisted = actor.getPersistedSnapshot() as unknown as Crew3;
+    actor.stop();
+    const damaged = {
+      ...persisted,
+      children: { ...persisted.children, 'task:gather': { src: 'task', snapshot: 7 } },
+    };
+    expect(() =>
+      crew.createActor({}, { runId: 'raw', snapshot: damaged as unknown as Snapshot<unknown> }),
+    ).toThrow(expect.objectContaining({ code: 'corrupt_checkpoint' }));
+    // Refused before the run was registered: its id is free.
+    expect(() => crew.createActor({}, { runId: 'raw' })).not.toThrow();
+  });
+});
+
 describe('checkpoints of an older format', () => {
   it('resumes a format-1 checkpoint (outcomes kept as one record)', async () => {
     const store = await abortedRun(asFormat1);
