@@ -41,7 +41,7 @@ const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_TIMEOUT_MS = 600_000;
 /** Local servers (Ollama, vLLM) ignore the key, but the SDK refuses to build a client without one. */
 const PLACEHOLDER_KEY = 'statecrew-no-key';
-const SECRET_HEADER = /key|auth|token|secret/i;
+const SECRET_HEADER = /key|auth|token|secret|cookie|session|passw|credential|signature/i;
 
 interface Connection {
   client: OpenAI;
@@ -196,7 +196,10 @@ export class OpenAILLM implements LLM {
   }
 
   #wrap(client: OpenAI): Connection {
-    return { client, redactor: this.#redactor([client.apiKey, ...urlCredentials(client.baseURL)]) };
+    // The client's own headers may carry credentials too (an Azure `api-key`, a gateway's cookie).
+    const own = (client as unknown as { _options?: { defaultHeaders?: unknown } })._options?.defaultHeaders;
+    const keys = [client.apiKey, ...urlCredentials(client.baseURL), ...secretHeaderValues(own)];
+    return { client, redactor: this.#redactor(keys) };
   }
 
   #create(): Connection {
@@ -239,9 +242,7 @@ export class OpenAILLM implements LLM {
   }
 
   #redactor(keys: Array<string | null | undefined>): Redactor {
-    const headerSecrets = Object.entries(this.#options.defaultHeaders ?? {})
-      .filter(([name]) => SECRET_HEADER.test(name))
-      .map(([, value]) => value);
+    const headerSecrets = secretHeaderValues(this.#options.defaultHeaders);
     return new Redactor([
       ...keys,
       this.#options.apiKey,
@@ -278,4 +279,15 @@ function decoded(part: string): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value ? value : undefined;
+}
+
+/** The values of headers whose names say they carry a credential, from any form headers are given in. */
+function secretHeaderValues(headers: unknown): string[] {
+  let entries: Array<[string, unknown]> = [];
+  if (headers instanceof Headers) entries = [...headers.entries()];
+  else if (Array.isArray(headers)) entries = headers.filter((h): h is [string, unknown] => Array.isArray(h));
+  else if (typeof headers === 'object' && headers !== null) entries = Object.entries(headers);
+  return entries
+    .filter(([name, value]) => SECRET_HEADER.test(String(name)) && typeof value === 'string')
+    .map(([, value]) => value as string);
 }

@@ -562,6 +562,32 @@ describe('OpenAILLM never leaks the API key', () => {
     expect(logged.join('\n')).not.toContain(SECRET);
   });
 
+  it('should keep credential headers out of errors: any name that says so, and those of a client passed in', async () => {
+    const cookie = 'session=COOKIE-SECRET-789';
+    const echoed = (secret: string) => [
+      { status: 401, body: { error: { message: `Bad credentials: ${secret}` } } },
+    ];
+    const own = await setup(
+      { script: echoed(cookie) },
+      { apiKey: SECRET, maxRetries: 0, defaultHeaders: { Cookie: cookie, 'X-Team': 'crew-a' } },
+    );
+    const first = await failure(own.llm.call(ask()));
+    expect(first.message).toContain('Bad credentials: [redacted]');
+    expect(inspect(first, { depth: 10 })).not.toContain(cookie);
+
+    const server = await startFakeOpenAI({ script: echoed(HEADER_SECRET) });
+    servers.push(server);
+    const client = new OpenAI({
+      apiKey: SECRET,
+      baseURL: server.url,
+      maxRetries: 0,
+      defaultHeaders: { 'api-key': HEADER_SECRET },
+    });
+    const second = await failure(new OpenAILLM({ model: 'gpt-test', client }).call(ask()));
+    expect(second.message).toContain('Bad credentials: [redacted]');
+    assertClean(second);
+  });
+
   it('should keep the key out of a connection-refused error', async () => {
     const gone = await startFakeOpenAI();
     await gone.close();
