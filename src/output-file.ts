@@ -22,6 +22,7 @@ export function validateOutputFile(path: string, owner: string): void {
 
 function outputFileProblem(path: string): string | undefined {
   if (path.trim() === '') return 'the path is empty';
+  if (path.includes('\0')) return 'a NUL character is not allowed';
   if (path.split(/[\\/]/).includes('..')) return "path traversal ('..') is not allowed";
   if (path.startsWith('~') || path.startsWith('$'))
     return "shell expansion (a leading '~' or '$') is not allowed";

@@ -1,6 +1,8 @@
+import { isAbsolute } from 'node:path';
 import type { AgentSpec, TaskSpec } from '../../machines/types.js';
 import type { CrewInput } from '../../machines/crew-chart.js';
 import type { Agent } from '../agent.js';
+import { CrewValidationError } from '../errors.js';
 import type { AgentStep, CrewEvent } from '../events.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import { ToolCache } from '../executor/tool-cache.js';
@@ -163,8 +165,18 @@ function runTaskOf(task: Task, index: number, workers: RunAgent[], text: Fill): 
 
 /** The task's output path for this run; inputs must not smuggle in what the template may not hold. */
 function outputFileOf(task: Task, text: Fill, owner: string): string {
-  const path = text(task.outputFile!, 'outputFile', owner);
-  if (path !== task.outputFile) validateOutputFile(path, `${owner} (after interpolating the inputs)`);
+  const template = task.outputFile!;
+  const path = text(template, 'outputFile', owner);
+  if (path === template) return path;
+  const where = `${owner} (after interpolating the inputs)`;
+  validateOutputFile(path, where);
+  // An absolute path is the crew author's to write, not an input's.
+  if (isAbsolute(path) && !isAbsolute(template)) {
+    throw new CrewValidationError(
+      'invalid_output_file',
+      `Invalid outputFile '${path}' for ${where}: an input made the relative path '${template}' absolute`,
+    );
+  }
   return path;
 }
 

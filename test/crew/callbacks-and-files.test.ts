@@ -292,6 +292,29 @@ describe('output files', () => {
     expect(llm.calls).toHaveLength(0);
   });
 
+  it('reject, before any model call, an input that makes a relative path absolute or holds a NUL', async () => {
+    const { agent, llm } = scriptedAgent('Writer', ['text']);
+    const task = new Task({
+      name: 'report',
+      description: 'Write',
+      expectedOutput: 'x',
+      agent,
+      outputFile: '{name}.md',
+    });
+    const crew = new Crew({ agents: [agent], tasks: [task] });
+
+    await expect(crew.kickoff({ name: join(dir, 'escaped') })).rejects.toMatchObject({
+      code: 'invalid_output_file',
+      message: expect.stringContaining("an input made the relative path '{name}.md' absolute") as string,
+    });
+    await expect(crew.kickoff({ name: 'a\0b' })).rejects.toMatchObject({
+      code: 'invalid_output_file',
+      message: expect.stringContaining('NUL') as string,
+    });
+    expect(llm.calls).toHaveLength(0);
+    expect(existsSync(join(dir, 'escaped.md'))).toBe(false);
+  });
+
   it('are written into an existing directory with createDirectory: false', async () => {
     const { agent } = scriptedAgent('Writer', ['text']);
     const task = new Task({
