@@ -82,8 +82,26 @@ function checkedResponse(model: string, response: unknown): LLMResponse {
   const content =
     r.content === null || typeof r.content === 'string' || (r.content === undefined && !!calls?.length);
   const ok = content && (calls === undefined || Array.isArray(calls));
-  if (ok) return r as LLMResponse;
-  throw invalidResponse(model, response);
+  if (!ok) throw invalidResponse(model, response);
+  const bad = calls?.findIndex((call) => !isToolCall(call)) ?? -1;
+  if (bad >= 0) {
+    throw new StatecrewError(
+      'invalid_llm_response',
+      `Model '${model}': toolCalls[${bad}] must be { id: string, name: string, arguments: string } (JSON text) (got ${shown(calls![bad])})`,
+    );
+  }
+  return r as LLMResponse;
+}
+
+function isToolCall(call: unknown): boolean {
+  const c = call as Partial<Record<'id' | 'name' | 'arguments', unknown>> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.id === 'string' &&
+    typeof c.name === 'string' &&
+    typeof c.arguments === 'string'
+  );
 }
 
 function invalidResponse(model: string, response: unknown): StatecrewError {

@@ -1211,4 +1211,21 @@ describe("a hand-written model's usage", () => {
       successfulRequests: 1,
     });
   });
+
+  it('whose tool call has arguments that are not JSON text fails the task at once, naming the call', async () => {
+    let calls = 0;
+    const reply = { content: null, toolCalls: [{ id: 'c1', name: 'search', arguments: { q: 'x' } }] };
+    const llm = { model: 'mine', call: async () => (calls++, reply) } as unknown as LLM;
+    const agent = new Agent({ role: 'Writer', goal: 'g', backstory: 'b', llm, maxRetryLimit: 2 });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ description: 'Write', expectedOutput: 'x', agent })],
+    });
+    const error = await rejectionOf(crew.kickoff());
+    expect((error as TaskExecutionError).cause).toMatchObject({ code: 'invalid_llm_response' });
+    expect((error as Error).message).toContain(
+      `Model 'mine': toolCalls[0] must be { id: string, name: string, arguments: string } (JSON text) (got {"id":"c1","name":"search","arguments":{"q":"x"}})`,
+    );
+    expect(calls).toBe(1);
+  });
 });
