@@ -20,6 +20,9 @@ export function consoleProgress(
   scope: VerboseScope,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): ((event: CrewEvent) => void) | undefined {
+  const ids = new Set(scope.agents.filter((a) => a.verbose).map((a) => a.id));
+  // Built for every crew: nothing else is made when nobody is verbose.
+  if (!scope.verbose && ids.size === 0) return undefined;
   // A delegation's reply is printed with it; the tool.result of the same call would repeat it. Replies
   // are kept by run and request id (`<loop's request>/<call id>`; a call id may hold '/' too) until then.
   const replied = new Set<string>();
@@ -37,8 +40,6 @@ export function consoleProgress(
     if (line) write(line);
   };
   if (scope.verbose) return (event) => (who.track(event), print(event));
-  const ids = new Set(scope.agents.filter((a) => a.verbose).map((a) => a.id));
-  if (ids.size === 0) return undefined;
   return (event) => {
     who.track(event);
     if ('agentId' in event && ids.has(event.agentId)) print(event);
