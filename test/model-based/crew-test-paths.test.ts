@@ -2,7 +2,7 @@
 // generated paths cover every decision, run green against the real runtime, and catch a run that does
 // not follow its path.
 import { createRequire } from 'node:module';
-import { getSimplePaths } from 'xstate/graph';
+import { createTestModel, getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent, ConditionalTask, Crew, Task, type CrewOutput } from '../../src/index.js';
@@ -324,6 +324,31 @@ describe('crewTestModel', () => {
     });
     expect(ends).toHaveLength(7);
     expect(new Set(ends.map((p) => p.state.value))).toEqual(new Set(['completed', 'failed']));
+  });
+
+  it("gives xstate/graph's own tools only feasible paths, without options: every step is a decision", () => {
+    const decisions = [
+      'task.run',
+      'task.skip',
+      'guardrail.pass',
+      'guardrail.fail',
+      'human.approve',
+      'human.revise',
+    ];
+    const model = crewTestModel(crew);
+    const simple = getSimplePaths(model, { toState: (s) => s.status === 'done' });
+    const tested = createTestModel(model).getShortestPaths({ toState: (s) => s.status === 'done' });
+    expect(simple).toHaveLength(7);
+    for (const path of [...simple, ...tested]) {
+      const events = path.steps
+        .map((step) => step.event.type as string)
+        .filter((type) => type !== 'xstate.init');
+      expect(events.every((type) => decisions.includes(type))).toBe(true);
+      // A task moves on only after passing: no path leaves research while its guardrail is failing.
+      const trail = path.state.context.trail.map((d) => `${d.taskId}:${d.decision}`);
+      const lastResearch = trail.filter((d) => d.startsWith('research:')).at(-1);
+      if (path.state.matches('completed')) expect(lastResearch).not.toBe('research:fail');
+    }
   });
 
   it('lists every combination with the simple strategy: 3 reviewed tasks with 2 retries each have 1,093', () => {

@@ -154,9 +154,14 @@ describe('toMermaid', () => {
       ],
     });
     const text = toMermaid(crewTestModel(crew));
-    expect(text).toContain(`state "task0: Draft 'v1'" as crew_model_task0 {`);
+    expect(text).toContain(`state "task0: Draft 'v1'" as crew_model_task0\n`);
     expect(text).toContain('state "task1: Fact-check" as crew_model_task1 {');
-    expect(text).toMatch(/crew_model_task1_condition --> crew_model_task1_done : task\.skip/);
+    expect(text).toContain('crew_model_task0 --> crew_model_task1 : always');
+    expect(text).toContain('crew_model_task1_condition --> crew_model_task1_guardrail : task.run');
+    expect(text).toContain('crew_model_task1_condition --> crew_model_completed : task.skip');
+    expect(text).toContain(
+      'crew_model_task1_guardrail --> crew_model_task1_guardrail : guardrail.fail [retryLeft] (targetless)',
+    );
     await expect(mermaid.parse(text)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
   });
 });

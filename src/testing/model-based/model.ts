@@ -73,13 +73,10 @@ const key = (index: number) => `task${index}`;
  * `human.approve` / `human.revise` (at most `maxRevisions` revisions). It has no invocations, so
  * `xstate/graph` (`getShortestPaths`, `getSimplePaths`, `createTestModel`) can traverse it; every
  * decision is kept in `context.trail`.
+ * Every event it takes is a decision, so `xstate/graph`'s tools need no options to give feasible paths.
  * @example
  * import { getSimplePaths } from 'xstate/graph';
- * const paths = getSimplePaths(crewTestModel(crew), {
- *   toState: (s) => s.status === 'done',
- *   // XState's own events (`xstate.done.state.*`) are not decisions: a path of them decides nothing.
- *   filterEvents: (_s, e) => !e.type.startsWith('xstate.'),
- * });
+ * const paths = getSimplePaths(crewTestModel(crew), { toState: (s) => s.status === 'done' });
  */
 export function crewTestModel(crew: Crew, options: CrewModelOptions = {}) {
   return testModelOf(modelTasks(crew, options));
@@ -90,15 +87,23 @@ export type CrewModelSnapshot = SnapshotFrom<CrewTestModel>;
 
 /** The test model of a list of tasks (see `crewTestModel`). */
 export function testModelOf(tasks: ModelTask[]) {
-  const model = setup({ types: {} as { context: ModelContext; events: ModelEvent } });
+  const model = setup({
+    types: {} as { context: ModelContext; events: ModelEvent },
+    guards: {
+      // Named (with the task's budget as a parameter) so diagrams and Stately Studio show them.
+      retryLeft: ({ context }, { max }: { max: number }) => context.retries < max,
+      revisionLeft: ({ context }, { max }: { max: number }) => context.revisions < max,
+    },
+  });
   const record = (task: ModelTask, decision: CrewDecision) =>
     model.assign({ trail: ({ context }) => [...context.trail, { taskId: task.id, decision }] });
+  type Budget = { max: number };
   type StateConfig = StateNodeConfig<
     ModelContext,
     ModelEvent,
     never,
     never,
-    never,
+    { type: 'retryLeft'; params: Budget } | { type: 'revisionLeft'; params: Budget },
     never,
     never,
     never,
@@ -106,24 +111,26 @@ export function testModelOf(tasks: ModelTask[]) {
     never
   >;
 
+  // A decision that ends a task goes straight to the next task (no `onDone`: xstate/graph would send its
+  // `xstate.done.state.*` event as a decision of its own, and take a task on before it had passed).
   const taskState = (task: ModelTask, next: string): StateConfig => {
-    const work = task.guardrails ? 'guardrail' : task.humanInput ? 'human' : 'done';
-    const states: Record<string, StateConfig> = { done: { type: 'final' } };
+    const work = task.guardrails ? 'guardrail' : task.humanInput ? 'human' : undefined;
+    const states: Record<string, StateConfig> = {};
     if (task.conditional) {
       states.condition = {
         on: {
-          'task.run': { target: work, actions: record(task, 'run') },
-          'task.skip': { target: 'done', actions: record(task, 'skip') },
+          'task.run': { target: work ?? next, actions: record(task, 'run') },
+          'task.skip': { target: next, actions: record(task, 'skip') },
         },
       };
     }
     if (task.guardrails) {
       states.guardrail = {
         on: {
-          'guardrail.pass': { target: task.humanInput ? 'human' : 'done', actions: record(task, 'pass') },
+          'guardrail.pass': { target: task.humanInput ? 'human' : next, actions: record(task, 'pass') },
           'guardrail.fail': [
             {
-              guard: ({ context }) => context.retries < task.maxRetries,
+              guard: { type: 'retryLeft', params: { max: task.maxRetries } },
               actions: [record(task, 'fail'), assign({ retries: ({ context }) => context.retries + 1 })],
             },
             { target: '#crew-model.failed', actions: record(task, 'fail') },
@@ -134,22 +141,22 @@ export function testModelOf(tasks: ModelTask[]) {
     if (task.humanInput) {
       states.human = {
         on: {
-          'human.approve': { target: 'done', actions: record(task, 'approve') },
+          'human.approve': { target: next, actions: record(task, 'approve') },
           'human.revise': {
-            guard: ({ context }) => context.revisions < task.maxRevisions,
+            guard: { type: 'revisionLeft', params: { max: task.maxRevisions } },
             target: task.guardrails ? 'guardrail' : 'human',
             actions: [record(task, 'revise'), assign({ revisions: ({ context }) => context.revisions + 1 })],
           },
         },
       };
     }
+    const initial = task.conditional ? 'condition' : work;
     return {
       // Diagrams name the task (`toMermaid(crewTestModel(crew))`).
       description: task.label,
       entry: assign({ retries: 0, revisions: 0 }),
-      initial: task.conditional ? 'condition' : work,
-      states,
-      onDone: next,
+      // A task with no decision to make is done as soon as it starts.
+      ...(initial ? { initial, states } : { always: next }),
     };
   };
 
@@ -158,7 +165,7 @@ export function testModelOf(tasks: ModelTask[]) {
     failed: { type: 'final' },
   };
   tasks.forEach((task, i) => {
-    states[key(i)] = taskState(task, i + 1 < tasks.length ? key(i + 1) : 'completed');
+    states[key(i)] = taskState(task, `#crew-model.${i + 1 < tasks.length ? key(i + 1) : 'completed'}`);
   });
   return model.createMachine({
     id: 'crew-model',

@@ -9,7 +9,7 @@ import { defaultAnswer } from './script.js';
 import type { CrewPathExpectation, CrewPathStep, CrewTestPath, CrewTestPathsOptions } from './types.js';
 
 const isFinal = (snapshot: CrewModelSnapshot) => snapshot.status === 'done';
-/** Only the decisions: `onDone` transitions show up as `xstate.done.state.*` events, which nobody sends. */
+/** Only the decisions (the model takes no other event; XState's own are left out all the same). */
 const decisionsOnly = (_snapshot: CrewModelSnapshot, event: ModelEvent) => !event.type.startsWith('xstate.');
 
 /** Decisions a path takes when it has nothing left to prove: run, pass, approve. */
