@@ -35,19 +35,22 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
   const candidates = jsonCandidates(text).flatMap((candidate) => withUnwrapped(candidate, unwrapFirst));
   if (candidates.length === 0) return { ok: false, error: NO_JSON };
   let closest: { length: number; error: z.ZodError } | undefined;
+  let tooDeep = false;
   for (const candidate of candidates) {
-    if (nestsDeeperThan(candidate.value, MAX_DEPTH)) {
-      return { ok: false, error: `The JSON in the answer nests deeper than ${MAX_DEPTH} levels. ${REPLY}` };
-    }
     const result = schema.safeParse(candidate.value);
-    if (result.success) {
+    // What the schema keeps is what a checkpoint holds: only that must not nest too deep.
+    if (result.success && nestsDeeperThan(result.data, MAX_DEPTH)) tooDeep = true;
+    else if (result.success) {
       return { ok: true, value: result.data, json: isPlainObject(result.data) ? result.data : undefined };
     }
     // The largest JSON value is most likely the intended answer, so its issues are the ones reported.
-    if (!closest || candidate.length > closest.length)
+    else if (!closest || candidate.length > closest.length)
       closest = { length: candidate.length, error: result.error };
   }
-  const issues = z.prettifyError((closest as { error: z.ZodError }).error);
+  if (tooDeep || !closest) {
+    return { ok: false, error: `The JSON in the answer nests deeper than ${MAX_DEPTH} levels. ${REPLY}` };
+  }
+  const issues = z.prettifyError(closest.error);
   return {
     ok: false,
     error: `The JSON in the answer does not match the requested schema:\n${issues}\nReply with only the corrected JSON value.`,
@@ -96,14 +99,20 @@ function embeddedValues(text: string): Candidate[] {
   const found: Candidate[] = [];
   let coveredUntil = -1;
   // Each nested block that fails to parse is parsed again inside the one around it: a deep nest of
-  // brackets that never parses would cost the square of its length. A few times the text is plenty for
-  // an answer that holds JSON; past that, the rest is not tried.
-  let budget = 4 * text.length + 4096;
+  // brackets that never parses would cost the square of its length. Inside one outermost block, a few
+  // times its length is plenty to find JSON nested in prose-like brackets; past that, the rest of that
+  // block is not tried (the blocks after it are, each with its own allowance).
+  let regionEnd = -1;
+  let budget = 0;
   for (const [start, end] of balancedBlocks(text)) {
     // Blocks nest or are disjoint: one that starts inside a parsed value is part of it.
     if (start < coveredUntil) continue;
+    if (start >= regionEnd) {
+      regionEnd = end;
+      budget = 4 * (end - start) + 4096;
+    }
     budget -= end - start;
-    if (budget < 0) break;
+    if (budget < 0) continue;
     const candidate = parseJson(text.slice(start, end));
     if (candidate) {
       found.push(candidate);

@@ -129,4 +129,26 @@ describe('parseStructuredOutput', () => {
     });
     expect(parseStructuredOutput(`${'['.repeat(1000)}${']'.repeat(1000)}`, z.unknown()).ok).toBe(true);
   });
+
+  it('should still find JSON after a deeply nested block of prose brackets that is not JSON', () => {
+    // Each level is re-parsed inside the one around it: with most of the text at the bottom, the levels
+    // together are many times the answer's length.
+    let config = `note: "${'n'.repeat(4000)}"`;
+    for (let level = 0; level < 8; level++) config = `level${level}: { ${config} }`;
+    const answer = `The config was:\n{ ${config} }\nSo the result is {"status": "updated"}`;
+    expect(parseStructuredOutput(answer, z.object({ status: z.string() }))).toMatchObject({
+      ok: true,
+      value: { status: 'updated' },
+    });
+  });
+
+  it('should accept a deep value the schema leaves out (only what it keeps must nest less than 1,000)', () => {
+    const deep = `${'['.repeat(1500)}${']'.repeat(1500)}`;
+    const answer = `{"title": "T", "extra": ${deep}}`;
+    expect(parseStructuredOutput(answer, z.object({ title: z.string() }))).toEqual({
+      ok: true,
+      value: { title: 'T' },
+      json: { title: 'T' },
+    });
+  });
 });
