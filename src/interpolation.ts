@@ -8,11 +8,12 @@ export type Inputs = { [key: string]: InputScalar | Inputs | readonly unknown[] 
 /**
  * Inputs declared by an `interface` (which has no index signature, so is not an `Inputs`): `T` itself
  * when each of its values is one an input may hold (text, number, boolean, null, arrays and objects of
- * them), else a type error at the value that is not (a Date, a function, `undefined`, …).
+ * them), else a type error at the value that is not (a Date, a function, `undefined` in an array, …).
+ * A property whose value is `undefined` (an optional one) is as if absent, as in JSON.
  */
 export type InputsOf<T> = T & CheckedInputs<T> & (T extends readonly unknown[] ? never : unknown);
 
-type CheckedInputs<T> = { [K in keyof T]: CheckedInput<T[K]> };
+type CheckedInputs<T> = { [K in keyof T]: T[K] extends undefined ? T[K] : CheckedInput<T[K]> };
 
 type CheckedInput<V> = V extends InputScalar
   ? V
@@ -47,7 +48,9 @@ export function placeholders(text: string): string[] {
 
 /** Throws `InterpolationError('invalid_input')` for any value that has no faithful text or JSON form. */
 export function validateInputs(inputs: Inputs): void {
-  for (const [key, value] of Object.entries(inputs)) checkValue(key, value, key, new Set());
+  for (const [key, value] of Object.entries(inputs)) {
+    if (value !== undefined) checkValue(key, value, key, new Set());
+  }
 }
 
 /** Replaces every placeholder of `template` with its input; `where` names the text for error messages. */
@@ -57,8 +60,9 @@ export function interpolate(
   where: { field: string; owner: string },
 ): string {
   return template.replace(PLACEHOLDER_PATTERN, (_match, name: string) => {
-    // Own keys only: `{constructor}` must not resolve to Object.prototype.constructor.
-    if (!Object.hasOwn(inputs, name)) throw missingInput(name, inputs, where);
+    // Own keys only: `{constructor}` must not resolve to Object.prototype.constructor. A key whose
+    // value is undefined is absent, as in JSON.
+    if (!Object.hasOwn(inputs, name) || inputs[name] === undefined) throw missingInput(name, inputs, where);
     const value = inputs[name];
     checkValue(name, value, name, new Set());
     return render(value);
@@ -95,7 +99,9 @@ function checkValue(key: string, value: unknown, path: string, ancestors: Set<ob
   ancestors.add(value);
   const entries: Array<[string, unknown]> = Array.isArray(value)
     ? Array.from(value, (item, i): [string, unknown] => [`[${i}]`, item])
-    : Object.entries(value).map(([k, v]): [string, unknown] => [`.${k}`, v]);
+    : Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]): [string, unknown] => [`.${k}`, v]);
   for (const [suffix, item] of entries) checkValue(key, item, path + suffix, ancestors);
   ancestors.delete(value);
 }

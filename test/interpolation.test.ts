@@ -104,7 +104,7 @@ describe('validateInputs', () => {
     ['a function', () => 1, 'function'],
     ['a symbol', Symbol('s'), 'symbol'],
     ['a bigint', 10n, 'bigint'],
-    ['undefined', undefined, 'undefined'],
+    ['undefined in a list', [undefined], 'undefined'],
     ['a Date', new Date(0), 'Date'],
     ['a Map', new Map(), 'Map'],
     ['a custom class instance', new Custom(), 'Custom'],
@@ -125,6 +125,20 @@ describe('validateInputs', () => {
     expect(error.key).toBe('config');
     expect(error.message).toContain('config.items[1].fn');
     expect(error.message).toContain('function');
+  });
+
+  it('should take a key whose value is undefined for an absent one, as JSON does', () => {
+    expect(() =>
+      validateInputs({ topic: undefined, meta: { note: undefined } } as unknown as Inputs),
+    ).not.toThrow();
+    const where = { field: 'description', owner: "task 'Write'" };
+    expect(interpolate('About {year}', { topic: undefined, year: 2026 } as unknown as Inputs, where)).toBe(
+      'About 2026',
+    );
+    const error = thrown(() =>
+      interpolate('About {topic}', { topic: undefined } as unknown as Inputs, where),
+    );
+    expect(error.code).toBe('missing_input');
   });
 
   it('should reject circular values instead of recursing forever', () => {

@@ -67,6 +67,14 @@ describe('public types', () => {
     const dated: Dated = { topic: 'owls', when: new Date(0) };
     // @ts-expect-error nor inside an interface
     await expect(crew.kickoff(dated)).rejects.toThrow(InterpolationError);
+    // An optional property left undefined is absent, in the types as at run time.
+    interface Optional {
+      topic: string;
+      meta?: string;
+    }
+    const optional: Optional = { topic: 'owls', meta: undefined };
+    await expect(crew.kickoff({ ...optional, meta: { year: 1, draft: true } })).resolves.toBeTruthy();
+    await expect(crew.kickoff(optional)).rejects.toMatchObject({ code: 'missing_input', key: 'meta' });
     // @ts-expect-error inputs are an object, not a list
     await expect(crew.kickoff(['owls'])).rejects.toThrow(TypeError);
   });
