@@ -85,26 +85,30 @@ interface FoundAction {
 
 /** The first `Action:` followed by an `Action Input:`, the tool named between them and the input after. */
 function findAction(text: string): FoundAction | undefined {
-  for (const label of text.matchAll(ACTION_LABEL)) {
-    const after = label.index + label[0].length;
-    INPUT_LABEL.lastIndex = after;
-    const input = INPUT_LABEL.exec(text);
-    if (!input) return undefined;
-    const inputAt = input.index + input[0].length;
-    const valueAt =
-      inputAt + (/^\s*(?:```[A-Za-z]*\s*)?/.exec(text.slice(inputAt, inputAt + 64))?.[0].length ?? 0);
-    return {
-      tool: toolName(text.slice(after, input.index)),
-      input: actionInput(text.slice(inputAt)),
-      inputStart: valueAt,
-      inputEnd: text[valueAt] === '{' ? jsonValueEnd(text, valueAt) : valueAt,
-    };
-  }
-  return undefined;
+  ACTION_LABEL.lastIndex = 0;
+  const label = ACTION_LABEL.exec(text);
+  if (!label) return undefined;
+  const after = label.index + label[0].length;
+  INPUT_LABEL.lastIndex = after;
+  const input = INPUT_LABEL.exec(text);
+  if (!input) return undefined;
+  const inputAt = input.index + input[0].length;
+  const valueAt =
+    inputAt + (/^\s*(?:```[A-Za-z]*\s*)?/.exec(text.slice(inputAt, inputAt + 64))?.[0].length ?? 0);
+  return {
+    tool: toolName(text.slice(after, input.index)),
+    input: actionInput(text.slice(inputAt)),
+    inputStart: valueAt,
+    inputEnd: jsonValueEnd(text, valueAt) ?? valueAt,
+  };
 }
 
-/** The end of the `{…}` that starts at `start` (quotes and escapes respected), or the text's end if it never closes. */
-function jsonValueEnd(text: string, start: number): number {
+/**
+ * The end of the `{…}` or `[…]` that starts at `start` (quotes and escapes respected); undefined when
+ * none starts there or it never closes (then it is no JSON value, and hides no Final Answer after it).
+ */
+function jsonValueEnd(text: string, start: number): number | undefined {
+  if (text[start] !== '{' && text[start] !== '[') return undefined;
   let depth = 0;
   let quote: string | undefined;
   for (let i = start; i < text.length; i++) {
@@ -116,7 +120,7 @@ function jsonValueEnd(text: string, start: number): number {
     else if (char === '{' || char === '[') depth++;
     else if ((char === '}' || char === ']') && --depth === 0) return i + 1;
   }
-  return text.length;
+  return undefined;
 }
 
 function finalAnswer(rest: string): string {

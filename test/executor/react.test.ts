@@ -84,6 +84,20 @@ describe('parseReAct', () => {
     });
   });
 
+  it('should let a Final Answer after an Action Input that never closes win, and protect one in a list input', () => {
+    expect(
+      parseReAct('Action: search\nAction Input: {"q": "a"\nObservation: found\nFinal Answer: 42'),
+    ).toMatchObject({ kind: 'final', answer: '42' });
+    expect(parseReAct("Action: search\nAction Input: it's {broken\nFinal Answer: 43")).toMatchObject({
+      kind: 'final',
+      answer: '43',
+    });
+    expect(parseReAct('Action: batch\nAction Input: [{"q": "Final Answer: x"}]')).toMatchObject({
+      kind: 'action',
+      input: '[{"q": "Final Answer: x"}]',
+    });
+  });
+
   it('should read replies with long runs of spaces or newlines after a label in linear time', () => {
     // A label pattern whose parts could share characters made these take minutes (cubic in the run).
     const run = ' '.repeat(20_000);
