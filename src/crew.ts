@@ -282,8 +282,10 @@ export class Crew {
    */
   createActor<T extends object>(inputs: InputsOf<T>, options?: ActorOptions): CrewActor;
   createActor(inputs?: Inputs, options?: ActorOptions): CrewActor;
-  createActor(inputs?: object, options: ActorOptions = {}): CrewActor {
-    if (options.signal?.aborted) throw abortedBy(options.signal);
+  createActor(inputs?: object, given: ActorOptions = {}): CrewActor {
+    if (given.signal?.aborted) throw abortedBy(given.signal);
+    // A snapshot names its run: that is the id it goes on under.
+    const options = given.snapshot ? { ...given, runId: restoredRunId(given.snapshot, given.runId) } : given;
     this.#checkRunId(options.runId);
     if (options.snapshot) this.#checkSnapshot(options.snapshot, options.runId);
     return this.#eventDrivenActor(this.#beforeKickoffSync(inputs as Inputs | undefined), options);
@@ -600,6 +602,19 @@ export class Crew {
 interface Sink extends EventSink {
   startedRun: boolean;
   reportUsage(usage: UsageMetrics): void;
+}
+
+/** The run id a persisted snapshot goes on under: its own; one given must be it. */
+function restoredRunId(snapshot: Snapshot<unknown>, given: string | undefined): string | undefined {
+  const own = (snapshot as { context?: { runId?: unknown } }).context?.runId;
+  if (typeof own !== 'string') return given; // not a crew's snapshot: checkSnapshot says so
+  if (given !== undefined && given !== own) {
+    throw new CrewValidationError(
+      'invalid_option',
+      `createActor: the snapshot is of run '${own}', not of run '${given}' (leave runId out to go on under its own)`,
+    );
+  }
+  return own;
 }
 
 function checkInputs(inputs: Inputs | undefined): Inputs {

@@ -251,6 +251,26 @@ describe('a checkpoint whose actors are damaged (each made resume hang, crash or
   });
 });
 
+describe('createActor with a persisted snapshot', () => {
+  it("goes on under the snapshot's own run id, and refuses another one clearly", async () => {
+    const { crew } = threeTaskCrew(['a', 'b', 'c'], new MemoryCheckpointStore());
+    const first = crew.createActor({}, { runId: 'original' });
+    first.start();
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot())) as Snapshot<unknown>;
+    first.stop();
+
+    expect(() => crew.createActor({}, { runId: 'other', snapshot: persisted })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_option',
+        message: expect.stringContaining("the snapshot is of run 'original', not of run 'other'") as string,
+      }),
+    );
+    const restored = crew.createActor({}, { snapshot: persisted }).start();
+    const output = await toPromise(restored);
+    expect(output.runId).toBe('original');
+  });
+});
+
 describe('checkpoints of an older format', () => {
   it('resumes a format-1 checkpoint (outcomes kept as one record)', async () => {
     const store = await abortedRun(asFormat1);
