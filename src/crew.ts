@@ -38,6 +38,7 @@ import {
   type CheckpointOwner,
 } from './runtime/durable.js';
 import { checkRestorable } from './runtime/checkpoint-upgrade.js';
+import { announceRestoredRun } from './runtime/restored-events.js';
 import { checkCrewSnapshot, checkSnapshotTree, corruptCheckpoint } from './runtime/checkpoint-shape.js';
 import type { Task } from './task.js';
 import type { TaskOutcome } from '../machines/types.js';
@@ -326,9 +327,8 @@ export class Crew {
     let started = false;
     const onStart = () => {
       started = true;
-      if (!options.snapshot) {
-        env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
-      }
+      if (options.snapshot) announceRestoredRun(env, options.snapshot, input, { name: this.name, inputs });
+      else env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
     };
     const run = createRun({
       env,
@@ -460,7 +460,13 @@ export class Crew {
         },
         inspect: options.inspect,
         signal: options.signal,
-        ...(from.snapshot ? { snapshot: from.snapshot } : {}),
+        ...(from.snapshot
+          ? {
+              snapshot: from.snapshot,
+              onStart: () =>
+                env.observed && announceRestoredRun(env, from.snapshot!, input, { name: this.name, inputs }),
+            }
+          : {}),
         ...(this.checkpoint ? { store: this.checkpoint } : {}),
         ...(from.claim ? { claimRunId: true } : {}),
       });

@@ -49,6 +49,8 @@ export type CrewEvent =
       crewName: string;
       process: 'sequential' | 'hierarchical';
       inputs: Record<string, unknown>;
+      /** A run restored from a snapshot (resume): its tasks at work get `task.started` again. */
+      resumed?: true;
     })
   | (TaskEvent & {
       type: 'task.started';

@@ -12,6 +12,7 @@ import {
   Task,
   type Checkpoint,
   type CheckpointStore,
+  type CrewEvent,
 } from '../../src/index.js';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store.js';
 import type { LLMRequest } from '../../src/llm/types.js';
@@ -527,5 +528,33 @@ describe('crew.replay of a corrupt newest checkpoint', () => {
       message: expect.stringContaining(newer),
     });
     expect(llm.calls).toHaveLength(0);
+  });
+});
+
+describe('the events of a restored run', () => {
+  it("start with crew.started (resumed) and task.started for the task at work, as a fresh run's do", async () => {
+    const store = new MemoryCheckpointStore();
+    await abortedAtSecondCall('heard', (replies) => threeTaskCrew(replies, store));
+    const events: CrewEvent[] = [];
+    const { crew } = threeTaskCrew(['analysis', 'report'], store);
+    await crew.resume('heard', { onEvent: (e) => events.push(e) });
+
+    expect(events[0]).toMatchObject({ type: 'crew.started', resumed: true, inputs: { topic: 'tides' } });
+    expect(events[1]).toMatchObject({ type: 'task.started', taskId: 'analyse', agentId: 'analyst' });
+    const started = events.filter((e) => e.type === 'task.started').map((e) => e.taskId);
+    const ended = events.filter((e) => e.type === 'task.completed').map((e) => e.taskId);
+    expect(started).toEqual(['analyse', 'report']);
+    expect(ended).toEqual(['analyse', 'report']);
+
+    // The same for an actor restored from the store.
+    await abortedAtSecondCall('heard-2', (replies) => threeTaskCrew(replies, store));
+    const byActor: CrewEvent[] = [];
+    const actor = await threeTaskCrew(['analysis', 'report'], store).crew.resumeActor('heard-2', {
+      onEvent: (e) => byActor.push(e),
+    });
+    await toPromise(actor.start());
+    expect(byActor.slice(0, 2).map((e) => e.type)).toEqual(['crew.started', 'task.started']);
+    // Said once the run's last checkpoint is written, a moment after the actor is done.
+    await expect.poll(() => byActor.at(-1)?.type).toBe('crew.completed');
   });
 });
