@@ -173,8 +173,26 @@ export function newLoop(input: LoopInput): LoopContext {
   };
 }
 
-type Done<T> = { output: T };
-const outputOf = <T>(event: unknown) => (event as Done<T>).output;
+type Done<T> = { output?: T };
+
+/*
+ * What an invoked step gave. The runtime's done events always carry it; `xstate/graph`, traversing the
+ * chart without running anything, sends bare `{ type }` events, which read as the step's plainest result
+ * (a model answer with no tool calls, an empty tool round, an answer that passes), so the chart can be
+ * walked with default options.
+ */
+const NO_TURN: ModelTurn = {
+  assistant: { role: 'assistant', content: '' },
+  content: '',
+  toolCalls: [],
+  usage: emptyUsage(),
+  protocol: 'native',
+};
+const NO_ROUND: ToolRound = { results: {}, dispatches: [], usageCounts: {} };
+const NO_CHECK: AnswerCheck = { ok: true, parsed: undefined };
+const turnOf = (event: unknown): ModelTurn => (event as Done<ModelTurn>).output ?? NO_TURN;
+const roundOf = (event: unknown): ToolRound => (event as Done<ToolRound>).output ?? NO_ROUND;
+const checkOf = (event: unknown): AnswerCheck => (event as Done<AnswerCheck>).output ?? NO_CHECK;
 
 const NOT_RETRIED = new Set([
   'execution_timeout',
@@ -189,7 +207,7 @@ type LoopGuard = (loop: LoopContext, event: AnyEventObject) => boolean;
 
 /** The loop's guards, as functions of its data (each chart reads them from where it keeps the loop). */
 const loopGuards = {
-  wantsTools: (_loop, event) => outputOf<ModelTurn>(event).toolCalls.length > 0,
+  wantsTools: (_loop, event) => turnOf(event).toolCalls.length > 0,
   canRetry: (loop, event) => {
     const error = errorData((event as { error?: unknown }).error);
     return (
@@ -204,18 +222,18 @@ const loopGuards = {
   isAwaited: (loop, event) => isAwaited(loop, event),
   /** The reply the loop still waits for is the only one left: it ends the round. */
   answersLast: (loop, event) => isAwaited(loop, event) && Object.keys(loop.awaiting).length === 1,
-  roundGaveAnswer: (_loop, event) => outputOf<ToolRound>(event).finalAnswer !== undefined,
+  roundGaveAnswer: (_loop, event) => roundOf(event).finalAnswer !== undefined,
   toolGaveAnswer: (loop) => loop.answer !== undefined,
   // Checked as a round ends, before `appendToolMessages` counts it.
   iterationsSpent: (loop) => loop.iterations + 1 >= loop.agent.maxIter,
   // Checked after the loop's last forced answer: no tool round is left.
   noIterationsLeft: (loop) => loop.iterations >= loop.agent.maxIter,
   isStructured: (loop) => loop.request.structured,
-  answerValid: (_loop, event) => outputOf<AnswerCheck>(event).ok,
+  answerValid: (_loop, event) => checkOf(event).ok,
   canReparse: (loop) => loop.parseAttempts < MAX_PARSE_RETRIES,
 } satisfies Record<string, LoopGuard>;
 
-const sendsDelegations = (event: AnyEventObject) => outputOf<ToolRound>(event).dispatches.length > 0;
+const sendsDelegations = (event: AnyEventObject) => roundOf(event).dispatches.length > 0;
 const isAwaited = (loop: LoopContext, event: AnyEventObject) =>
   loop.awaiting[(event as DelegationReply).requestId] !== undefined;
 
@@ -224,7 +242,7 @@ type LoopUpdate = (loop: LoopContext, event: AnyEventObject) => Partial<LoopCont
 /** The loop's context updates, as functions of its data (each chart assigns them where it keeps the loop). */
 const loopUpdates = {
   recordTurn: (loop, event) => {
-    const turn = outputOf<ModelTurn>(event);
+    const turn = turnOf(event);
     const update = {
       messages: [...(turn.sent ?? loop.messages), turn.assistant],
       calls: turn.toolCalls,
@@ -254,7 +272,7 @@ const loopUpdates = {
     error: errorData((event as { error?: unknown }).error),
   }),
   recordToolRound: (loop, event) => {
-    const round = outputOf<ToolRound>(event);
+    const round = roundOf(event);
     const awaiting = Object.fromEntries(
       round.dispatches.map((d) => [delegationId(loop, d.callId), d.callId]),
     );
@@ -285,11 +303,11 @@ const loopUpdates = {
     messages: [...loop.messages, { role: 'user' as const, content: FORCE_FINAL_ANSWER }],
   }),
   acceptAnswer: (_loop, event) => {
-    const check = outputOf<AnswerCheck>(event);
+    const check = checkOf(event);
     return check.ok ? { parsed: check.parsed, json: check.json } : {};
   },
   askToFixAnswer: (loop, event) => {
-    const check = outputOf<AnswerCheck>(event);
+    const check = checkOf(event);
     const error = check.ok ? '' : check.error;
     return {
       parseAttempts: loop.parseAttempts + 1,
@@ -297,7 +315,7 @@ const loopUpdates = {
     };
   },
   failParsing: (loop, event) => {
-    const check = outputOf<AnswerCheck>(event);
+    const check = checkOf(event);
     const error = check.ok ? '' : check.error;
     return {
       error: {
@@ -323,7 +341,7 @@ export function delegationsOf(
   owner: AnyActorRef | undefined,
 ): Array<{ to: AnyActorRef; event: AnyEventObject }> {
   if (!owner) return [];
-  return outputOf<ToolRound>(event).dispatches.map((dispatch) => ({
+  return roundOf(event).dispatches.map((dispatch) => ({
     to: owner,
     event: {
       type: 'agent.send',

@@ -97,7 +97,7 @@ function replyOf(outcome: JobOutcome, agentId: string): CoworkerReply {
 
 /** The id of the agent behind a worker's systemId (`agent:<id>`); any other systemId as it is. */
 export function agentIdOf(systemId: string): string {
-  return systemId.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
+  return systemId?.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
 }
 
 /**
@@ -111,6 +111,10 @@ function createAgentChart(id: 'agent' | 'manager') {
   return setup({
     types: {} as { context: AgentContext; events: AgentEvent; input: AgentInput },
     actors: { agentJob: agentJobMachine },
+    guards: {
+      // A request names itself; a bare `{ type }` event (xstate/graph walking the chart) starts no job.
+      isRequest: ({ event }) => typeof (event as Partial<DelegationEvent>).requestId === 'string',
+    },
     actions: {
       startJob: enqueueActions(({ context, event, enqueue }) => {
         const request = delegationRequest(event as DelegationEvent);
@@ -167,10 +171,12 @@ function createAgentChart(id: 'agent' | 'manager') {
     states: {
       ready: {
         on: {
-          delegate_work: { actions: 'startJob' },
-          ask_question: { actions: 'startJob' },
+          delegate_work: { guard: 'isRequest', actions: 'startJob' },
+          ask_question: { guard: 'isRequest', actions: 'startJob' },
           'agent.send': {
             actions: enqueueActions(({ event, enqueue, system }) => {
+              // A bare `{ type }` event (xstate/graph walking the chart) carries nothing to pass on.
+              if (!event.event) return;
               const target = system.get(event.to);
               if (target) enqueue.sendTo(target, event.event);
               else

@@ -50,7 +50,8 @@ export type CrewEvent =
   | { type: `xstate.error.actor.${string}`; error: unknown; actorId: string };
 
 type Done<T> = { output: T; actorId: string };
-const isTaskActor = (actorId: string) => actorId.startsWith('task:');
+// A bare `{ type }` event (xstate/graph walking the chart) names no actor: it is no task's.
+const isTaskActor = (actorId: string | undefined) => actorId?.startsWith('task:') === true;
 
 /** The most tasks a crew holds as its own children; a larger one runs them in batch actors. */
 export const MAX_DIRECT_TASKS = 100;

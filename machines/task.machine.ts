@@ -175,7 +175,7 @@ const updates: Record<string, ContextUpdate<TaskContext>> = {
     };
   },
   acceptVerdict: ({ context, event }) => {
-    const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+    const verdict = verdictOf(event, context);
     return {
       usage: addUsage(context.usage, verdict.usage),
       draft: verdict.ok ? verdict.output : context.draft,
@@ -183,6 +183,15 @@ const updates: Record<string, ContextUpdate<TaskContext>> = {
   },
   finishAtOnce: ({ context }) => finishWith(context, context.draft!),
 };
+
+/**
+ * A guardrail run's verdict. The runtime's done event carries it; a bare `{ type }` event, as `xstate/graph`
+ * sends when it walks the chart without running anything, reads as a pass.
+ */
+function verdictOf(event: unknown, context: TaskContext): GuardrailVerdict {
+  const verdict = (event as Partial<DoneEvent<GuardrailVerdict>>).output;
+  return verdict ?? { ok: true, output: context.draft!, usage: emptyUsage() };
+}
 
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskEvent; input: TaskInput; output: TaskOutcome },
@@ -205,7 +214,7 @@ export const taskMachine = setup({
     hasGuardrails: ({ context }) => context.spec.guardrails > 0,
     wantsHumanInput: ({ context }) => context.spec.humanInput,
     finishesAtOnce: ({ context }) => !context.spec.awaitsCompletion,
-    guardrailFailed: ({ event }) => !(event as unknown as DoneEvent<GuardrailVerdict>).output.ok,
+    guardrailFailed: ({ context, event }) => !verdictOf(event, context).ok,
     canRetryGuardrail: ({ context }) => context.guardrailRetries < context.spec.guardrailMaxRetries,
     feedbackAccepts: ({ event }) => feedbackOf(event).trim() === '',
     carriesFeedback: ({ event }) =>
@@ -235,7 +244,7 @@ export const taskMachine = setup({
     }),
     acceptVerdict: assign(updates.acceptVerdict),
     rejectDraft: assign(({ context, event }) => {
-      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+      const verdict = verdictOf(event, context);
       const error = verdict.ok ? '' : verdict.error;
       const rejected = verdict.ok ? '' : verdict.rejected;
       return {
@@ -250,7 +259,7 @@ export const taskMachine = setup({
       };
     }),
     failGuardrails: assign(({ context, event }) => {
-      const verdict = (event as unknown as DoneEvent<GuardrailVerdict>).output;
+      const verdict = verdictOf(event, context);
       const error = verdict.ok ? '' : verdict.error;
       return {
         usage: addUsage(context.usage, verdict.usage),
@@ -274,7 +283,7 @@ export const taskMachine = setup({
     })),
     recordActorError: assign(({ event }) => ({ error: errorData((event as { error?: unknown }).error) })),
     finish: assign(({ context, event }) =>
-      finishWith(context, (event as unknown as DoneEvent<TaskOutputData>).output),
+      finishWith(context, (event as unknown as DoneEvent<TaskOutputData>).output ?? context.draft!),
     ),
     finishAtOnce: assign(updates.finishAtOnce),
     ...Object.fromEntries(

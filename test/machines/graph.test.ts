@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type EventFromLogic, type SnapshotFrom } from 'xstate';
-import { getShortestPaths } from 'xstate/graph';
+import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import {
   agentJobMachine,
   agentMachine,
@@ -563,5 +563,36 @@ describe('agentJobMachine', () => {
     expect(failed.every((o) => o?.ok === false)).toBe(true);
     const done = paths.find((p) => p.state.value === 'done')!;
     expect(done.state.output).toMatchObject({ ok: true, result: { answer: '{"a":1}', parsed: { a: 1 } } });
+  });
+});
+
+describe("every exported chart with xstate/graph's default options", () => {
+  // A user walks a chart as XState documents it: bare `{ type }` events, no payloads, no runtime.
+  const crewInput = {
+    runId: 'r',
+    tasks: [spec('a'), spec('b', { guardrails: 1, humanInput: true })],
+    agents: [worker],
+    awaitsCompletion: false,
+  };
+  const agentInput = { runId: 'r', spec: worker, systemId: 'agent:worker' };
+  const charts: Array<[string, Parameters<typeof getShortestPaths>[0], unknown]> = [
+    ['taskMachine', taskMachine, { runId: 'r', spec: spec('t', { guardrails: 1, humanInput: true }) }],
+    ['sequentialCrewMachine', sequentialCrewMachine, crewInput],
+    ['hierarchicalCrewMachine', hierarchicalCrewMachine, { ...crewInput, manager: worker }],
+    ['agentMachine', agentMachine, agentInput],
+    ['managerMachine', managerMachine, { ...agentInput, systemId: 'manager' }],
+  ];
+
+  it.each(charts)('walks %s with getShortestPaths and getSimplePaths', (_name, chart, input) => {
+    const shortest = getShortestPaths(chart, { input, limit: 5_000 });
+    const simple = getSimplePaths(chart, { input, limit: 5_000 });
+    expect(shortest.length).toBeGreaterThan(0);
+    expect(simple.length).toBeGreaterThanOrEqual(shortest.length);
+  });
+
+  it("reaches the task chart's top-level states from bare events (a bare verdict passes: no guardrail-retry)", () => {
+    const input = { runId: 'r', spec: spec('t', { guardrails: 1, humanInput: true }) };
+    const reached = new Set(getShortestPaths(taskMachine, { input }).map((p) => topLevel(p.state.value)));
+    expect(reached).toEqual(new Set(['pending', 'running', 'human-input', 'done', 'skipped', 'failed']));
   });
 });
