@@ -116,6 +116,15 @@ function createAgentChart(id: 'agent' | 'manager') {
       isRequest: ({ event }) => typeof (event as Partial<DelegationEvent>).requestId === 'string',
     },
     actions: {
+      // One of this agent's delegations, on to its coworker's actor (or failed, when there is none).
+      passOn: enqueueActions(({ event, enqueue, system }) => {
+        const { to, event: request } = event as Partial<{ to: string; event: DelegationEvent }>;
+        // A bare `{ type }` event (xstate/graph walking the chart) carries nothing to pass on.
+        if (!request || to === undefined) return;
+        const target = system.get(to);
+        if (target) enqueue.sendTo(target, request);
+        else enqueue.raise({ ...failedDelegation(request, to, `No coworker actor '${to}'`) });
+      }),
       startJob: enqueueActions(({ context, event, enqueue }) => {
         const request = delegationRequest(event as DelegationEvent);
         enqueue.spawnChild('agentJob', {
@@ -173,18 +182,7 @@ function createAgentChart(id: 'agent' | 'manager') {
         on: {
           delegate_work: { guard: 'isRequest', actions: 'startJob' },
           ask_question: { guard: 'isRequest', actions: 'startJob' },
-          'agent.send': {
-            actions: enqueueActions(({ event, enqueue, system }) => {
-              // A bare `{ type }` event (xstate/graph walking the chart) carries nothing to pass on.
-              if (!event.event) return;
-              const target = system.get(event.to);
-              if (target) enqueue.sendTo(target, event.event);
-              else
-                enqueue.raise({
-                  ...failedDelegation(event.event, event.to, `No coworker actor '${event.to}'`),
-                });
-            }),
-          },
+          'agent.send': { actions: 'passOn' },
           'agent.result': { actions: 'forwardReply' },
           'agent.failed': { actions: 'forwardReply' },
           'xstate.done.actor.*': { actions: 'answerAndRelease' },

@@ -195,6 +195,8 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
           ? { failure: { taskId: failure.taskId, error: failure.error } }
           : {};
       }),
+      // The run's CrewOutput, from `completeRun` (the afterKickoff callbacks' last word).
+      keepResult: assign({ result: ({ event }) => (event as unknown as Done<CrewOutput>).output }),
       recordError: assign(({ event }) => ({
         failure: { error: errorData((event as { error?: unknown }).error) },
       })),
@@ -366,7 +368,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
         invoke: {
           src: 'completeRun',
           input: ({ context }) => ({ runId: context.runId, outcomes: outcomeList(context) }),
-          onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output }) },
+          onDone: { target: 'done', actions: 'keepResult' },
           onError: { target: 'failed', actions: 'recordError' },
         },
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine, type AnyStateMachine } from 'xstate';
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
+import * as statecrew from '../../src/index.js';
 import { toMermaid, toStudioJSON } from '../../src/visualize/index.js';
 import { crewMachine, fixtures, taskMachine, timerMachine } from './fixtures.js';
 
@@ -77,6 +78,18 @@ describe('toStudioJSON', () => {
   it('names inline actor logic after its invoke id', () => {
     const json = toStudioJSON(timerMachine) as { states: { waiting: { invoke: unknown } } };
     expect(json.states.waiting.invoke).toEqual({ id: 'ping', src: 'ping' });
+  });
+
+  it("names every action of statecrew's own charts (none shows as a bare assign or enqueueActions)", () => {
+    const charts = [
+      statecrew.taskMachine,
+      statecrew.sequentialCrewMachine,
+      statecrew.hierarchicalCrewMachine,
+    ];
+    for (const chart of [...charts, statecrew.agentMachine, statecrew.managerMachine]) {
+      const json = JSON.stringify(toStudioJSON(chart));
+      expect(json, chart.id).not.toMatch(/"(assign|enqueueActions|raise|sendTo|inline)"/);
+    }
   });
 
   it('accepts { machine } objects', () => {
