@@ -1,5 +1,5 @@
 import { firstValueFrom, toArray } from 'rxjs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   Agent,
@@ -16,7 +16,7 @@ import {
   type LLM,
 } from '../../src/index.js';
 import { ScriptedLLM } from '../../src/testing/index.js';
-import { collect, deferred, scriptedAgent, until } from '../helpers/crew-fixtures.js';
+import { collect, deferred, scriptedAgent, until, withReportedErrors } from '../helpers/crew-fixtures.js';
 
 const TASK_EVENTS = new Set([
   'task.started',
@@ -440,17 +440,7 @@ describe('KickoffOptions.onEvent', () => {
   });
 
   it('keeps the run going when the listener throws, and reports the error outside the run', async () => {
-    const thrown: unknown[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
-      realSetTimeout(() => {
-        try {
-          fn();
-        } catch (error) {
-          thrown.push(error);
-        }
-      }, ms)) as typeof setTimeout);
-    try {
+    const thrown = await withReportedErrors(async (reported) => {
       const output = await toolCrew().crew.kickoff(
         {},
         {
@@ -460,10 +450,8 @@ describe('KickoffOptions.onEvent', () => {
         },
       );
       expect(output.raw).toBe('article done');
-      await until(() => thrown.length === 2);
-    } finally {
-      spy.mockRestore();
-    }
+      await until(() => reported.length === 2);
+    });
     expect(thrown.map((e) => (e as Error).message)).toEqual(['listener bug', 'listener bug']);
   });
 });

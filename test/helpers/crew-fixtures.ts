@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import type { Observable } from 'rxjs';
 import { Agent, type AgentOptions, type CrewEvent, type LLMRequest } from '../../src/index.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
@@ -108,3 +109,26 @@ export function collect(events$: Observable<CrewEvent>): Promise<CrewEvent[]> {
 
 /** Usage ScriptedLLM reports per reply when none is scripted. */
 export const REPLY_USAGE = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
+
+/**
+ * Runs `body` while errors statecrew reports outside a run (a throwing listener's or inspector's, thrown
+ * in a timer as rxjs does) are caught into the returned list instead of failing the test process.
+ */
+export async function withReportedErrors(body: (thrown: unknown[]) => Promise<void>): Promise<unknown[]> {
+  const thrown: unknown[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
+    realSetTimeout(() => {
+      try {
+        fn();
+      } catch (error) {
+        thrown.push(error);
+      }
+    }, ms)) as typeof setTimeout);
+  try {
+    await body(thrown);
+  } finally {
+    spy.mockRestore();
+  }
+  return thrown;
+}

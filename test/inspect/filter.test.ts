@@ -2,6 +2,7 @@ import { createInspector } from '@statelyai/inspect';
 import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { filterInspection } from '../../src/index.js';
+import { withReportedErrors } from '../helpers/crew-fixtures.js';
 import { manyTaskCrew, twoAgentCrew } from './fixtures/crews.js';
 
 const root = { sessionId: 'x:0', id: 'x:0' };
@@ -104,28 +105,16 @@ describe('filterInspection', () => {
 
 describe('an inspector that throws', () => {
   it('does not stop the run (nor hold its id); its error is reported outside the run', async () => {
-    const thrown: unknown[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) =>
-      realSetTimeout(() => {
-        try {
-          fn();
-        } catch (error) {
-          thrown.push(error);
-        }
-      }, ms)) as typeof setTimeout);
-    try {
+    const thrown = await withReportedErrors(async (reported) => {
       const inspect = (event: InspectionEvent) => {
         if (event.type === '@xstate.actor') throw new Error('inspector bug');
       };
       const first = await twoAgentCrew().crew.kickoff({}, { runId: 'inspected', inspect });
       expect(first.runId).toBe('inspected');
-      await vi.waitFor(() => expect(thrown.length).toBeGreaterThan(0));
+      await vi.waitFor(() => expect(reported.length).toBeGreaterThan(0));
       // Its id was released with the run: the same id runs again.
       await expect(twoAgentCrew().crew.kickoff({}, { runId: 'inspected' })).resolves.toBeTruthy();
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(thrown.every((e) => (e as Error).message === 'inspector bug')).toBe(true);
   });
 });
