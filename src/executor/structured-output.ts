@@ -14,6 +14,8 @@ const NO_JSON = `No JSON was found in the answer. ${REPLY}`;
 
 /** Deeper values could not be checkpointed (serialising them overflows the stack), so no output holds one. */
 const MAX_DEPTH = 1000;
+/** Deeper values are refused without asking the schema: a recursive one would overflow the stack on them. */
+const MAX_CHECKED_DEPTH = 2000;
 
 function nestsDeeperThan(value: unknown, limit: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 1]];
@@ -37,9 +39,9 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
   let closest: { length: number; error: z.ZodError } | undefined;
   let tooDeep = false;
   for (const candidate of candidates) {
-    const result = schema.safeParse(candidate.value);
+    const result = checked(schema, candidate.value);
     // What the schema keeps is what a checkpoint holds: only that must not nest too deep.
-    if (result.success && nestsDeeperThan(result.data, MAX_DEPTH)) tooDeep = true;
+    if (!result || (result.success && nestsDeeperThan(result.data, MAX_DEPTH))) tooDeep = true;
     else if (result.success) {
       return { ok: true, value: result.data, json: isPlainObject(result.data) ? result.data : undefined };
     }
@@ -55,6 +57,20 @@ export function parseStructuredOutput<T>(text: string, schema: z.ZodType<T>): St
     ok: false,
     error: `The JSON in the answer does not match the requested schema:\n${issues}\nReply with only the corrected JSON value.`,
   };
+}
+
+/**
+ * The schema's verdict, or undefined for a value too deep to check: a recursive schema (`z.lazy`,
+ * `z.json()`) recurses as deep as the value and overflows the stack a few thousand levels down.
+ */
+function checked<T>(schema: z.ZodType<T>, value: unknown) {
+  if (nestsDeeperThan(value, MAX_CHECKED_DEPTH)) return undefined;
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 /**

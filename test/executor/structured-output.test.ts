@@ -151,4 +151,17 @@ describe('parseStructuredOutput', () => {
       json: { title: 'T' },
     });
   });
+
+  it('should refuse, not crash on, a deep answer to a recursive schema (it would overflow the stack)', () => {
+    type Tree = { children: Tree[] };
+    const tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(tree) }));
+    let deep = '{"children": []}';
+    for (let level = 0; level < 5000; level++) deep = `{"children": [${deep}]}`;
+    for (const schema of [tree, z.json()]) {
+      expect(parseStructuredOutput(deep, schema)).toEqual({
+        ok: false,
+        error: expect.stringContaining('nests deeper than 1000 levels') as string,
+      });
+    }
+  });
 });
