@@ -631,5 +631,8 @@ function checkInputs(inputs: Inputs | undefined): Inputs {
     );
   }
   validateInputs(inputs);
-  return inputs;
+  // A key whose value is undefined is absent (as in JSON): `{ topic: undefined }` is `{}`.
+  const given = Object.entries(inputs);
+  if (given.every(([, value]) => value !== undefined)) return inputs;
+  return Object.fromEntries(given.filter(([, value]) => value !== undefined)) as Inputs;
 }

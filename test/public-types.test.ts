@@ -46,7 +46,12 @@ describe('public types', () => {
       sources: readonly string[];
       meta: { year: number; draft: boolean };
     }
-    const agent = new Agent({ role: 'R', goal: 'g', backstory: 'b', llm: new ScriptedLLM(['a', 'b', 'c']) });
+    const agent = new Agent({
+      role: 'R',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(['a', 'b', 'c', 'd', 'e']),
+    });
     const crew = new Crew({
       agents: [agent],
       tasks: [new Task({ description: 'About {topic} ({meta})', expectedOutput: 'e', agent })],
@@ -75,6 +80,9 @@ describe('public types', () => {
     const optional: Optional = { topic: 'owls', meta: undefined };
     await expect(crew.kickoff({ ...optional, meta: { year: 1, draft: true } })).resolves.toBeTruthy();
     await expect(crew.kickoff(optional)).rejects.toMatchObject({ code: 'missing_input', key: 'meta' });
+    // Nothing but undefined is no input at all: placeholders stay as written, as with `{}`.
+    const none = await crew.kickoff({ topic: undefined, meta: undefined } as Partial<Optional>);
+    expect(none.tasksOutput[0].description).toBe('About {topic} ({meta})');
     // @ts-expect-error inputs are an object, not a list
     await expect(crew.kickoff(['owls'])).rejects.toThrow(TypeError);
   });
