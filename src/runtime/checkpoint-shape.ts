@@ -155,6 +155,12 @@ function treeProblem(
   }
   const active = resolved(machine, snapshot.value, context);
   if (!active) return `${path} is in ${JSON.stringify(snapshot.value)}, not a state of its chart`;
+  // A task whose agent is at work keeps the agent's loop in its context (`context.loop`).
+  const atWork = active._nodes.some(
+    (node) => node.id === 'task.running.working' || node.id === 'task.guardrail-retry',
+  );
+  if (atWork && context.loop === undefined)
+    return `${path} is in ${JSON.stringify(snapshot.value)} without its agent loop`;
   for (const node of active._nodes) {
     const missing = node.invoke.find((invoke) => !isRecord(children[invoke.id]));
     if (missing) return `${path} is in ${node.id} without the actor it invokes there (${missing.id})`;

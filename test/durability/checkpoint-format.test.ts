@@ -192,6 +192,14 @@ describe('a checkpoint whose actors are damaged (each made resume hang, crash or
       /task:report has no context of this run/,
     ],
     [
+      'a running task without its agent loop',
+      inActor('task:analyse', (a) => {
+        const { loop: _gone, ...context } = a.snapshot.context;
+        return { ...a, snapshot: { ...a.snapshot, context } };
+      }),
+      /task:analyse is in .* without its agent loop/,
+    ],
+    [
       'an actor of logic its chart does not have',
       inActor('task:report', (a) => ({ ...a, src: 'nope' })),
       /not an actor of its chart/,

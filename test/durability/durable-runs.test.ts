@@ -558,3 +558,39 @@ describe('the events of a restored run', () => {
     await expect.poll(() => byActor.at(-1)?.type).toBe('crew.completed');
   });
 });
+
+describe('a restored run waiting for a person', () => {
+  it('asks again: human.input.requested follows its task.started, with the same round and draft', async () => {
+    const store = new MemoryCheckpointStore();
+    const make = () => {
+      const agent = new Agent({
+        id: 'w',
+        role: 'Writer',
+        goal: 'g',
+        backstory: 'b',
+        llm: new ScriptedLLM(['draft']),
+      });
+      const task = new Task({
+        id: 'review',
+        description: 'Write',
+        expectedOutput: 'x',
+        agent,
+        humanInput: true,
+      });
+      return new Crew({ agents: [agent], tasks: [task], checkpoint: store });
+    };
+    const crew = make();
+    const first = crew.createActor({}, { runId: 'waiting' }).start();
+    await expect.poll(() => first.system.get('task:review')?.getSnapshot().value).toBe('human-input');
+    await crew.flushCheckpoints(first);
+    first.stop();
+
+    const events: CrewEvent[] = [];
+    const actor = await make().resumeActor('waiting', { onEvent: (e) => events.push(e) });
+    actor.start();
+    expect(events.map((e) => e.type)).toEqual(['crew.started', 'task.started', 'human.input.requested']);
+    expect(events[2]).toMatchObject({ taskId: 'review', round: 1, output: { raw: 'draft' } });
+    actor.send({ type: 'human.feedback', taskId: 'review', feedback: '' });
+    expect((await toPromise(actor)).raw).toBe('draft');
+  });
+});

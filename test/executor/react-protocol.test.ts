@@ -31,7 +31,12 @@ describe('the ReAct text protocol', () => {
     expect(system.content).toContain('Tool Name: search');
     expect(system.content).toContain('Tool Description: The search tool');
     expect(system.content).toContain('Tool Name: lookup');
-    expect(system.content).toContain('"q":{"type":"string","description":"What to look for"}');
+    // The search tool's arguments, as the JSON Schema written on its line (key order is zod's to choose).
+    const line = /Tool Name: search\nTool Arguments: (.*)\n/.exec(system.content ?? '')?.[1] ?? '';
+    expect(JSON.parse(line)).toMatchObject({
+      type: 'object',
+      properties: { q: { type: 'string', description: 'What to look for' } },
+    });
     for (const label of ['Thought:', 'Action:', 'Action Input:', 'Observation:', 'Final Answer:'])
       expect(system.content).toContain(label);
   });
