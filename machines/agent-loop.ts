@@ -473,6 +473,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
   const states = {
     thinking: {
       invoke: {
+        id: 'callModel',
         src: 'callModel',
         input: input((loop) => loopInputs.modelCall(loop, false)),
         onDone: [
@@ -487,6 +488,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
       states: {
         tools: {
           invoke: {
+            id: 'runTools',
             src: 'runTools',
             input: input(loopInputs.toolRun),
             onDone: [
@@ -517,6 +519,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
             // `after`), so a persisted and restored loop still times out at the original deadline.
             untilDeadline: {
               invoke: {
+                id: 'expireAtDeadline',
                 src: 'expireAtDeadline',
                 input: input(loopInputs.deadline),
                 onError: exits.failed(['recordError']),
@@ -528,6 +531,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
     },
     forcing: {
       invoke: {
+        id: 'callModel',
         src: 'callModel',
         input: input((loop) => loopInputs.modelCall(loop, true)),
         onDone: answered(['recordTurn']),
@@ -536,6 +540,7 @@ export function loopStates<C>(base: string, exits: LoopExits, read: (context: C)
     },
     checking: {
       invoke: {
+        id: 'checkAnswer',
         src: 'checkAnswer',
         input: input(loopInputs.answerCheck),
         onDone: [

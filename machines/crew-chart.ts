@@ -311,6 +311,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
           },
           evaluatingCondition: {
             invoke: {
+              id: 'evaluateCondition',
               src: 'evaluateCondition',
               input: ({ context }) => ({
                 runId: context.runId,
@@ -366,6 +367,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       completing: {
         id: 'crew-completing',
         invoke: {
+          id: 'completeRun',
           src: 'completeRun',
           input: ({ context }) => ({ runId: context.runId, outcomes: outcomeList(context) }),
           onDone: { target: 'done', actions: 'keepResult' },
@@ -381,7 +383,7 @@ export function createCrewChart(process: 'sequential' | 'hierarchical') {
       failed: {
         id: 'crew-failed',
         entry: 'stopEverything',
-        invoke: { src: 'settleFailure', onDone: { actions: 'raiseRunError' } },
+        invoke: { id: 'settleFailure', src: 'settleFailure', onDone: { actions: 'raiseRunError' } },
       },
     },
   });

@@ -349,6 +349,7 @@ export const taskMachine = setup({
         working: agentAtWork('#task.running.working'),
         validating: {
           invoke: {
+            id: 'runGuardrails',
             src: 'runGuardrails',
             input: ({ context }) => ({
               runId: context.runId,
@@ -375,6 +376,7 @@ export const taskMachine = setup({
         finishing: { always: finishing([]) },
         completing: {
           invoke: {
+            id: 'completeTask',
             src: 'completeTask',
             input: ({ context }) => ({
               runId: context.runId,
@@ -401,6 +403,7 @@ export const taskMachine = setup({
         { guard: 'hasQueuedFeedback', target: 'running', actions: 'reviseWithQueuedFeedback' },
       ],
       invoke: {
+        id: 'collectHumanFeedback',
         src: 'collectHumanFeedback',
         input: ({ context }) => ({
           runId: context.runId,

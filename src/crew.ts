@@ -37,7 +37,7 @@ import {
   requireStore,
   type CheckpointOwner,
 } from './runtime/durable.js';
-import { checkRestorable } from './runtime/checkpoint-upgrade.js';
+import { checkRestorable, withNamedInvokes } from './runtime/checkpoint-upgrade.js';
 import { announceRestoredRun } from './runtime/restored-events.js';
 import { checkCrewSnapshot, checkSnapshotTree, corruptCheckpoint } from './runtime/checkpoint-shape.js';
 import type { Task } from './task.js';
@@ -285,8 +285,14 @@ export class Crew {
   createActor(inputs?: Inputs, options?: ActorOptions): CrewActor;
   createActor(inputs?: object, given: ActorOptions = {}): CrewActor {
     if (given.signal?.aborted) throw abortedBy(given.signal);
-    // A snapshot names its run: that is the id it goes on under.
-    const options = given.snapshot ? { ...given, runId: restoredRunId(given.snapshot, given.runId) } : given;
+    // A snapshot names its run, and an older build's names its invoked actors as XState made them up.
+    const options = given.snapshot
+      ? {
+          ...given,
+          runId: restoredRunId(given.snapshot, given.runId),
+          snapshot: withNamedInvokes(this.machine, given.snapshot),
+        }
+      : given;
     this.#checkRunId(options.runId);
     if (options.snapshot) this.#checkSnapshot(options.snapshot, options.runId);
     return this.#eventDrivenActor(this.#beforeKickoffSync(inputs as Inputs | undefined), options);

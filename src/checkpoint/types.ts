@@ -6,8 +6,9 @@ import type { Inputs } from '../interpolation.js';
  * 3: a task runs its agent's loop in its own states, its data in `context.loop` (format 2: a `job` child).
  * 4: a finished task's outcome is kept once, in the crew's `context.outcomes` (format 3 also kept it in
  *    the task actor's `output` and `context.outcome`).
+ * 5: invoked actors are keyed by name (`callModel`, `runGuardrails`, …), not by XState's made-up ids.
  */
-export const CHECKPOINT_FORMAT_VERSION = 4;
+export const CHECKPOINT_FORMAT_VERSION = 5;
 
 /** What a checkpoint store keeps for one run: the crew's persisted XState snapshot and what it needs to resume. */
 export interface Checkpoint {

@@ -198,7 +198,7 @@ function childProblem(
     : `${path} has no actor snapshot`;
 }
 
-const isMachine = (logic: unknown): logic is AnyStateMachine =>
+export const isMachine = (logic: unknown): logic is AnyStateMachine =>
   isRecord(logic) && typeof (logic as { resolveState?: unknown }).resolveState === 'function';
 
 // What the runtime reads of a context or an outcome without checking: a damaged one would throw a

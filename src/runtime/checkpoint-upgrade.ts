@@ -3,7 +3,9 @@ import { chunkOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
-import { isRecord } from './checkpoint-shape.js';
+import type { AnyStateMachine } from 'xstate';
+import { hierarchicalCrewMachine, sequentialCrewMachine } from '../../machines/index.js';
+import { isMachine, isRecord } from './checkpoint-shape.js';
 
 /** A persisted actor as XState writes it into its parent's snapshot. */
 interface PersistedActor {
@@ -25,7 +27,9 @@ type CrewSnapshot = PersistedActor['snapshot'] & {
  * - 1 → 2: the crew's outcomes, kept as one record by task id, go into chunks by task position;
  * - 2 → 3: a task ran its agent's loop as a `job` child; the loop now runs in the task's own states;
  * - 3 → 4: nothing to convert: format 3 kept a finished task's outcome in its actor's snapshot too, where
- *   format 4 leaves it out and the restore puts it back (only where it is missing).
+ *   format 4 leaves it out and the restore puts it back (only where it is missing);
+ * - 4 → 5: invoked actors were keyed by the ids XState makes up (`0.task.running.working.thinking`); they
+ *   are named now (`callModel`), so the inspector shows what runs.
  * Anything else is refused with `checkpoint_mismatch`.
  */
 export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
@@ -33,6 +37,10 @@ export function upgradeCheckpoint(checkpoint: Checkpoint): Checkpoint {
   if (upgraded.formatVersion === 1) upgraded = outcomesInChunks(upgraded);
   if (upgraded.formatVersion === 2) upgraded = loopsInTasks(upgraded);
   if (upgraded.formatVersion === 3) upgraded = { ...upgraded, formatVersion: 4 };
+  if (upgraded.formatVersion === 4) {
+    const chart = upgraded.process === 'hierarchical' ? hierarchicalCrewMachine : sequentialCrewMachine;
+    upgraded = { ...upgraded, formatVersion: 5, snapshot: withNamedInvokes(chart, upgraded.snapshot) };
+  }
   if (upgraded.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
     throw mismatch(checkpoint, `this statecrew reads formats 1 to ${CHECKPOINT_FORMAT_VERSION}`);
   }
@@ -138,5 +146,34 @@ export function checkRestorable(checkpoint: Checkpoint): void {
         `Checkpoint of run '${checkpoint.runId}' was written while task '${id.slice('task:'.length)}' ran its agent's loop in the agent's actor (statecrew's first checkpoint format), which this statecrew cannot resume; replay from that task instead`,
       );
     }
+  }
+}
+
+/**
+ * A persisted snapshot with its invoked actors under their names: a child keyed by an id XState made up
+ * (`<index>.<state node id>`, as builds before format 5 persisted them) gets the id the chart now gives that
+ * invocation. Every other key is left as it is, so a snapshot of this build comes back unchanged.
+ */
+export function withNamedInvokes<T>(chart: AnyStateMachine, snapshot: T): T {
+  if (!isRecord(snapshot) || !isRecord(snapshot.children)) return snapshot;
+  const children = Object.entries(snapshot.children).map(([key, child]) => {
+    const src = isRecord(child) ? child.src : undefined;
+    const logic = typeof src === 'string' ? chart.implementations.actors[src] : undefined;
+    const inner =
+      isMachine(logic) && isRecord(child)
+        ? { ...child, snapshot: withNamedInvokes(logic, child.snapshot) }
+        : child;
+    return [invokeName(chart, key) ?? key, inner] as const;
+  });
+  return { ...snapshot, children: Object.fromEntries(children) };
+}
+
+function invokeName(chart: AnyStateMachine, key: string): string | undefined {
+  const generated = /^(\d+)\.(.+)$/.exec(key);
+  if (!generated) return undefined;
+  try {
+    return chart.getStateNodeById(generated[2]).invoke[Number(generated[1])]?.id;
+  } catch {
+    return undefined; // no such state: a key of some other kind
   }
 }

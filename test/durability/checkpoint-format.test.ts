@@ -279,6 +279,29 @@ describe('createActor with a persisted snapshot', () => {
   });
 });
 
+describe("an older build's persisted snapshot given to createActor", () => {
+  it('has its invoked actors renamed from the ids XState made up, and runs on', async () => {
+    const stalled = deferred<string>();
+    const { crew, llm } = threeTaskCrew(
+      ['facts', () => stalled.promise, 'report'],
+      new MemoryCheckpointStore(),
+    );
+    const first = crew.createActor({}, { runId: 'older' }).start();
+    await until(() => llm.calls.length === 2);
+    const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot())) as Crew3;
+    first.stop();
+    const task = persisted.children['task:analyse'] as ActorEntry;
+    const { callModel, ...others } = task.snapshot.children as Record<string, unknown>;
+    task.snapshot.children = { ...others, '0.task.running.working.thinking': callModel };
+
+    const again = threeTaskCrew(['analysis', 'report'], new MemoryCheckpointStore());
+    const output = await toPromise(
+      again.crew.createActor({}, { snapshot: persisted as unknown as Snapshot<unknown> }).start(),
+    );
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['facts', 'analysis', 'report']);
+  });
+});
+
 describe('checkpoints of an older format', () => {
   it('resumes a format-1 checkpoint (outcomes kept as one record)', async () => {
     const store = await abortedRun(asFormat1);
@@ -407,6 +430,22 @@ describe('checkpoints of an older format', () => {
     expect(output.raw).toBe('final, from: bees dance');
   });
 
+  it('resumes a format-4 checkpoint, whose invoked actors had the ids XState made up', async () => {
+    const store = await abortedRun((checkpoint) => {
+      const snapshot = structuredClone(checkpoint.snapshot) as Crew3;
+      const task = snapshot.children['task:analyse'] as ActorEntry;
+      const { callModel, ...others } = task.snapshot.children as Record<string, unknown>;
+      expect(callModel).toBeDefined();
+      task.snapshot.children = { ...others, '0.task.running.working.thinking': callModel };
+      return { ...checkpoint, formatVersion: 4, snapshot };
+    });
+    const { crew, llm } = threeTaskCrew(['analysis', 'report'], store);
+    const output = await crew.resume('old');
+    expect(output.tasksOutput.map((o) => o.raw)).toEqual(['facts', 'analysis', 'report']);
+    expect(llm.calls).toHaveLength(2);
+    expect((await store.load('old'))?.formatVersion).toBe(5);
+  });
+
   it("moves a format-2 job in guardrail-retry into the task's own states, renaming its children", () => {
     const request = {
       requestId: 't#1',
@@ -441,7 +480,8 @@ describe('checkpoints of an older format', () => {
     expect(upgraded.formatVersion).toBe(CHECKPOINT_FORMAT_VERSION);
     expect(restored.snapshot.value).toEqual({ 'guardrail-retry': { acting: 'tools' } });
     expect(restored.snapshot.context).toEqual({ attempt: 1, loop: { request, iterations: 1 } });
-    expect(Object.keys(restored.snapshot.children)).toEqual(['0.task.guardrail-retry.acting.tools']);
+    // Renamed twice: into the task's states (format 3), then by its name (format 5).
+    expect(Object.keys(restored.snapshot.children)).toEqual(['runTools']);
     // The checkpoint as loaded is not changed.
     expect(task.snapshot.children.job).toBe(job);
   });
