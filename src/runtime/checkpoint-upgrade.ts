@@ -3,7 +3,7 @@ import { chunkOutcomes } from '../../machines/crew-outcomes.js';
 import type { TaskOutcome } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
-import type { AnyStateMachine } from 'xstate';
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { hierarchicalCrewMachine, sequentialCrewMachine } from '../../machines/index.js';
 import { isMachine, isRecord } from './checkpoint-shape.js';
 
@@ -170,10 +170,23 @@ export function withNamedInvokes<T>(chart: AnyStateMachine, snapshot: T): T {
 
 function invokeName(chart: AnyStateMachine, key: string): string | undefined {
   const generated = /^(\d+)\.(.+)$/.exec(key);
-  if (!generated) return undefined;
-  try {
-    return chart.getStateNodeById(generated[2]).invoke[Number(generated[1])]?.id;
-  } catch {
-    return undefined; // no such state: a key of some other kind
+  // No such state node: a key of some other kind.
+  return generated ? nodesById(chart).get(generated[2])?.invoke[Number(generated[1])]?.id : undefined;
+}
+
+const nodeMaps = new WeakMap<AnyStateMachine, Map<string, AnyStateNode>>();
+
+/** A chart's state nodes by their whole id (`getStateNodeById` splits a root id with a dot, `crew.sequential`). */
+function nodesById(chart: AnyStateMachine): Map<string, AnyStateNode> {
+  let nodes = nodeMaps.get(chart);
+  if (!nodes) {
+    nodes = new Map();
+    const visit = (node: AnyStateNode) => {
+      nodes!.set(node.id, node);
+      Object.values(node.states).forEach(visit);
+    };
+    visit(chart.root);
+    nodeMaps.set(chart, nodes);
   }
+  return nodes;
 }

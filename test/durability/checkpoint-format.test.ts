@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toPromise, type Snapshot } from 'xstate';
+import { toPromise, type AnyStateNode, type Snapshot } from 'xstate';
 import { recordedOutcomes, type OutcomeChunks } from '../../machines/crew-outcomes.js';
 import {
   Agent,
@@ -12,7 +12,13 @@ import {
   Task,
   type Checkpoint,
 } from '../../src/index.js';
-import { upgradeCheckpoint } from '../../src/runtime/checkpoint-upgrade.js';
+import { upgradeCheckpoint, withNamedInvokes } from '../../src/runtime/checkpoint-upgrade.js';
+import {
+  agentJobMachine,
+  hierarchicalCrewMachine,
+  sequentialCrewMachine,
+  taskMachine,
+} from '../../machines/index.js';
 import { withFinishedOutcomes } from '../../src/runtime/finished-outcomes.js';
 import { ScriptedLLM, type ScriptedReply } from '../../src/testing/index.js';
 import { deferred, until } from '../helpers/crew-fixtures.js';
@@ -276,6 +282,30 @@ describe('createActor with a persisted snapshot', () => {
     const restored = crew.createActor({}, { snapshot: persisted }).start();
     const output = await toPromise(restored);
     expect(output.runId).toBe('original');
+  });
+});
+
+describe('the format-5 renaming of invoked actors', () => {
+  it('gives every invocation of every chart its name, also under a root id with a dot (crew.sequential)', () => {
+    const charts = [sequentialCrewMachine, hierarchicalCrewMachine, taskMachine, agentJobMachine];
+    let renamed = 0;
+    for (const chart of charts) {
+      const visit = (node: AnyStateNode): void => {
+        node.invoke.forEach((invoke, index) => {
+          const snapshot = { children: { [`${index}.${node.id}`]: { src: 'x', snapshot: {} } } };
+          expect(Object.keys(withNamedInvokes(chart, snapshot).children), node.id).toEqual([invoke.id]);
+          renamed++;
+        });
+        Object.values(node.states).forEach(visit);
+      };
+      visit(chart.root);
+    }
+    expect(renamed).toBeGreaterThanOrEqual(13);
+    // A snapshot of this build (named keys, task and agent ids) comes back unchanged.
+    const current = {
+      children: { 'task:t1': { src: 'task', snapshot: {} }, callModel: { src: 'x', snapshot: {} } },
+    };
+    expect(withNamedInvokes(taskMachine, current)).toEqual(current);
   });
 });
 
