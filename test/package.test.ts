@@ -52,6 +52,24 @@ describe('the packed package', () => {
     expect(manifest.scripts.build).toBe('tsup');
   });
 
+  it("has a lockfile npm ci accepts: every package's optional platform packages are in it", () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
+    const missing: string[] = [];
+    for (const [at, entry] of Object.entries(lock.packages)) {
+      for (const name of Object.keys(entry.optionalDependencies ?? {})) {
+        // npm resolves a dependency in the nearest node_modules up from the package that needs it.
+        const places = at
+          .split('/node_modules/')
+          .map((_, i, parts) => [...parts.slice(0, i + 1), name].join('/node_modules/'));
+        const found = [`node_modules/${name}`, ...places].some((place) => place in lock.packages);
+        if (!found) missing.push(`${name} (for ${at || 'the project'})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('takes its dependencies by range, so an app on another minor of zod/openai/xstate shares one copy', () => {
     for (const name of ['zod', 'openai', 'xstate', 'rxjs'])
       expect(manifest.dependencies[name]).toMatch(/^\^/);
