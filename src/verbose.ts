@@ -75,7 +75,7 @@ function agentNames(agents: readonly Agent[]) {
 function describe(event: CrewEvent, who: (agentId: string) => string): string | undefined {
   switch (event.type) {
     case 'crew.started':
-      return `▶ crew '${event.crewName}' (${event.process}) started, run ${event.runId}`;
+      return `▶ crew '${event.crewName}' (${event.process}) ${event.resumed ? 'resumed' : 'started'}, run ${event.runId}`;
     case 'task.started':
       return `  ▶ task '${event.name}' started (${who(event.agentId)})`;
     case 'llm.response':

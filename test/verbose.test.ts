@@ -177,6 +177,24 @@ describe('consoleProgress and delegations', () => {
     expect(lines.filter((line) => line.includes('the draft'))).toHaveLength(3);
   });
 
+  it('says a restored run resumed', () => {
+    const lines: string[] = [];
+    const print = consoleProgress({ verbose: true, agents: [] }, (line) => lines.push(line))!;
+    const started = {
+      type: 'crew.started',
+      runId: 'r',
+      crewName: 'c',
+      process: 'sequential',
+      inputs: {},
+    } as const;
+    print(started);
+    print({ ...started, resumed: true });
+    expect(lines).toEqual([
+      "▶ crew 'c' (sequential) started, run r",
+      "▶ crew 'c' (sequential) resumed, run r",
+    ]);
+  });
+
   it('counts in words: 1 request, 2 requests', async () => {
     const lines: string[] = [];
     const print = consoleProgress({ verbose: true, agents: [] }, (line) => lines.push(line))!;
