@@ -90,7 +90,26 @@ function checkedResponse(model: string, response: unknown): LLMResponse {
       `Model '${model}': toolCalls[${bad}] must be { id: string, name: string, arguments: string } (JSON text) (got ${shown(calls![bad])})`,
     );
   }
-  return r as LLMResponse;
+  return calls && calls.length > 1 ? withUniqueCallIds(r as LLMResponse) : (r as LLMResponse);
+}
+
+/**
+ * Each tool call's result is matched to it by id: a provider that gives two calls of one response the
+ * same id (or none, filled alike) would have one result stand for both, and one delegation's answer lost.
+ * A repeated id gets a suffix (`call_1~2`), in the assistant message that goes back to the model too.
+ */
+function withUniqueCallIds(response: LLMResponse): LLMResponse {
+  const seen = new Set<string>();
+  let changed = false;
+  const toolCalls = response.toolCalls!.map((call) => {
+    let id = call.id;
+    for (let n = 2; seen.has(id); n++) id = `${call.id}~${n}`;
+    seen.add(id);
+    if (id === call.id) return call;
+    changed = true;
+    return { ...call, id };
+  });
+  return changed ? { ...response, toolCalls } : response;
 }
 
 function isToolCall(call: unknown): boolean {

@@ -139,7 +139,11 @@ function planCall(
   repeated: boolean,
   cache: ToolCache | undefined,
 ): Plan {
-  if (coworkers && isDelegationTool(call.name)) return planDelegation(call, read, coworkers);
+  // A delegation repeated as it was just sent is refused like any tool's repeat (crewAI checks every tool;
+  // it is what stops a manager from sending the same work again and again).
+  const repeat = { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true, repeated: true } as const;
+  if (coworkers && isDelegationTool(call.name))
+    return repeated ? repeat : planDelegation(call, read, coworkers);
   if (!tool) {
     const available = [...byName.keys(), ...(coworkers ? ['delegate_work', 'ask_question'] : [])];
     const list = available.length > 0 ? available.join(', ') : '(none)';
@@ -151,7 +155,7 @@ function planCall(
   }
   const args = checkArguments(call, read, tool.schema);
   if (!args.ok) return args.answer;
-  if (repeated) return { kind: 'answer', text: REPEATED_CALL_MESSAGE, isError: true, repeated: true };
+  if (repeated) return repeat;
   // As in crewAI, the cache is read before the usage limit: a hit runs nothing, so it uses nothing up.
   const key = cache ? cacheKey(tool.name, cacheArguments(args.raw, args.value, tool.schema)) : undefined;
   const hit = key === undefined ? undefined : cache?.get(key);

@@ -73,6 +73,63 @@ describe('the hierarchical process', () => {
     expect(toolMessages(t.managerLlm.calls[2])).toEqual(['Octopuses have nine brains', 'A playful tone']);
   });
 
+  it('refuses a delegation repeated as it was just sent, as any tool repeat (crewAI checks every tool)', async () => {
+    const same = delegate('Researcher', 'same work', 'same context');
+    const t = team(
+      [
+        { toolCalls: [same] },
+        { toolCalls: [same] },
+        { toolCalls: [delegate('Researcher', 'other work')] },
+        'done',
+      ],
+      ['first answer', 'second answer'],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Report', expectedOutput: 'a report' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    await crew.kickoff();
+
+    // The researcher worked twice: the first call and the different one; the repeat ran nothing.
+    expect(t.researcherLlm.calls).toHaveLength(2);
+    expect(toolMessages(t.managerLlm.calls[2]).at(-1)).toContain('I tried reusing the same input');
+    expect(toolMessages(t.managerLlm.calls[3]).at(-1)).toBe('second answer');
+  });
+
+  it('keeps both answers when a provider gives two calls of one response the same id', async () => {
+    const t = team(
+      [
+        {
+          toolCalls: [
+            { id: 'dup', ...delegate('Researcher', 'job one') },
+            { id: 'dup', ...delegate('Senior Writer', 'job two') },
+          ],
+        },
+        'done',
+      ],
+      ['answer to job one'],
+      ['answer to job two'],
+    );
+    const crew = new Crew({
+      agents: [t.researcherAgent, t.writerAgent],
+      tasks: [new Task({ description: 'Report', expectedOutput: 'a report' })],
+      process: 'hierarchical',
+      managerLlm: t.managerLlm,
+    });
+    const output = await crew.kickoff();
+
+    const second = t.managerLlm.calls[1].messages;
+    expect(toolMessages(t.managerLlm.calls[1])).toEqual(['answer to job one', 'answer to job two']);
+    const ids = second.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.id) : []));
+    expect(ids).toEqual(['dup', 'dup~2']);
+    expect(second.filter((m) => m.role === 'tool').map((m) => m.role === 'tool' && m.toolCallId)).toEqual(
+      ids,
+    );
+    expect(output.tokenUsage.successfulRequests).toBe(4);
+  });
+
   it('gives the manager only the delegation tools, and the workers their own tools', async () => {
     const t = team(
       [{ toolCalls: [delegate('researcher')] }, 'done'],
