@@ -110,32 +110,39 @@ export function createRun(options: LaunchOptions): CrewRun {
   const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));
   let over = false;
   let stopWaiting = () => {};
+  // An abort (or a stop) waits for the checkpoints asked for so far (a process about to exit keeps them),
+  // but no longer than ABORT_WAIT_MS: a store that hangs must not hold it for ever. They still go on being
+  // written; `flush` (crew.flushCheckpoints) waits for them.
+  const settleWithin = (written: Promise<void>, result: RunEnd) => {
+    // Not unref'd: a process whose only work left is this wait still sees the abort's rejection.
+    const timer = setTimeout(() => resolveEnded(result), ABORT_WAIT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolveEnded(result);
+    };
+    written.then(done, done);
+  };
   const end = (result: RunEnd) => {
     if (over) return;
     over = true;
-    stopWaiting();
     subscription.unsubscribe();
     if (result.output) checkpointer?.saveNow(actor, 'crew.completed');
     actor.stop();
     unregisterRun(env.runId);
     const written = checkpointer ? checkpointer.flush() : Promise.resolve();
-    // An abort waits for the checkpoints asked for so far (a process about to exit keeps them), but no
-    // longer than ABORT_WAIT_MS: a store that hangs must not hold the abort for ever. They still go on
-    // being written; `flush` (crew.flushCheckpoints) waits for them.
-    if (result.error instanceof CrewAbortedError) {
-      // Not unref'd: a process whose only work left is this wait still sees the abort's rejection.
-      const timer = setTimeout(() => resolveEnded(result), ABORT_WAIT_MS);
-      const done = () => {
-        clearTimeout(timer);
-        resolveEnded(result);
-      };
-      written.then(done, done);
+    stopWaiting();
+    if (result.error instanceof CrewAbortedError || (!result.output && !result.error)) {
+      settleWithin(written, result);
       return;
     }
+    // Still waiting for the last checkpoints when the signal aborts: the abort's bound applies.
+    stopWaiting = whenAborted(signal, () => settleWithin(written, { error: abortedBy(signal) }));
     written.then(
       () => resolveEnded(result),
       (writeError: unknown) => resolveEnded({ ...result, error: result.error ?? (writeError as Error) }),
     );
+    const stopListening = () => stopWaiting();
+    written.then(stopListening, stopListening);
   };
   const onAbort = () => end({ error: abortedBy(signal) });
   refused = (error) => end({ error });

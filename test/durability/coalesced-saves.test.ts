@@ -13,6 +13,7 @@ import {
   Task,
   type Checkpoint,
   type CheckpointStore,
+  type CrewEvent,
   type HumanInputHandler,
   type TaskOptions,
 } from '../../src/index.js';
@@ -281,6 +282,56 @@ describe('a store that cannot write', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('answers within 5 s an abort that comes after the last task, while the last checkpoint hangs', async () => {
+    const hung: CheckpointStore = {
+      save: () => new Promise<void>(() => {}),
+      load: async () => undefined,
+      list: async () => [],
+      delete: async () => {},
+    };
+    const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', '2'], hung);
+    const controller = new AbortController();
+    const events: CrewEvent[] = [];
+    const run = crew.kickoff({}, { signal: controller.signal, onEvent: (e) => events.push(e) });
+    let settled = false;
+    void run.catch(() => (settled = true));
+    await until(() => events.filter((e) => e.type === 'task.completed').length === 2);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      controller.abort();
+      await flush();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(5_000);
+      await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'crew.failed' });
+  });
+
+  it("tells a stopped actor's listener within 5 s though a checkpoint write hangs", async () => {
+    const hung: CheckpointStore = {
+      save: () => new Promise<void>(() => {}),
+      load: async () => undefined,
+      list: async () => [],
+      delete: async () => {},
+    };
+    const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', never], hung);
+    const events: CrewEvent[] = [];
+    const actor = crew.createActor({}, { onEvent: (e) => events.push(e) }).start();
+    await until(() => events.some((e) => e.type === 'task.completed'));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      actor.stop();
+      await flush();
+      await vi.advanceTimersByTimeAsync(5_000);
+      await flush();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['task.failed', 'crew.failed']);
   });
 
   it('fails the run with the first write error, and still writes the later checkpoints', async () => {
