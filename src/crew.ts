@@ -256,14 +256,12 @@ export class Crew {
       const runId = options.runId ?? newRunId();
       // The id made here is new: only one the caller chose is looked up in the store.
       const given = options.runId !== undefined;
+      // A kickoff refused before its run started ends the stream as a failed run does (`crew.failed`,
+      // from #run): a subscriber with only `next` sees it, nothing throws.
+      const complete = () => subscriber.complete();
       this.#run(inputs, { ...options, runId, signal: controller.signal }, sink, given).then(
-        () => subscriber.complete(),
-        (error: Error) => {
-          // A kickoff rejected before its run started (bad inputs, a beforeKickoff callback) ends the
-          // stream the same way as a failed run: a subscriber with only `next` sees it, nothing throws.
-          if (!sink.startedRun) subscriber.next({ type: 'crew.failed', runId, error });
-          subscriber.complete();
-        },
+        complete,
+        complete,
       );
       return () => {
         stopForwarding();
@@ -363,14 +361,17 @@ export class Crew {
 
   /** Finishes a run from its last checkpoint: tasks already done are not run again (SPEC §11). */
   async resume(runId: string, options: Omit<KickoffOptions, 'runId'> = {}): Promise<CrewOutput> {
-    if (options.signal?.aborted) throw abortedBy(options.signal);
-    const restorable = this.#restorable(runId, 'resume');
-    const { checkpoint, outcomes } = await unlessAborted(restorable, options.signal);
-    // Only the tasks still to run may need a person (a done review does not).
-    this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
-    this.#restoreOutputs(outcomes);
-    return this.#launch(checkpoint.inputs, { ...options, runId }, this.#sink(options.onEvent), {
-      snapshot: checkpoint.snapshot as Snapshot<unknown>,
+    const sink = this.#sink(options.onEvent);
+    return this.#heardIfRefused(sink, runId, async () => {
+      if (options.signal?.aborted) throw abortedBy(options.signal);
+      const restorable = this.#restorable(runId, 'resume');
+      const { checkpoint, outcomes } = await unlessAborted(restorable, options.signal);
+      // Only the tasks still to run may need a person (a done review does not).
+      this.#checkHumanInput(this.tasks.filter((t) => outcomes[t.id] === undefined));
+      this.#restoreOutputs(outcomes);
+      return this.#launch(checkpoint.inputs, { ...options, runId }, sink, {
+        snapshot: checkpoint.snapshot as Snapshot<unknown>,
+      });
     });
   }
 
@@ -381,6 +382,18 @@ export class Crew {
   async replay(
     taskId: string,
     options: { runId?: string; inputs?: Inputs } & Omit<KickoffOptions, 'runId'> = {},
+  ): Promise<CrewOutput> {
+    // A replay is a new run: its id is made here, so a replay refused before it starts is heard under it.
+    const sink = this.#sink(options.onEvent);
+    const runId = newRunId();
+    return this.#heardIfRefused(sink, runId, () => this.#replay(taskId, options, sink, runId));
+  }
+
+  async #replay(
+    taskId: string,
+    options: { runId?: string; inputs?: Inputs } & Omit<KickoffOptions, 'runId'>,
+    sink: Sink,
+    newId: string,
   ): Promise<CrewOutput> {
     const store = requireStore(this.checkpoint, 'replay');
     const index = this.tasks.findIndex((t) => t.id === taskId);
@@ -413,7 +426,7 @@ export class Crew {
     // Earlier tasks keep their outputs from the replayed run, as after a resume.
     this.#restoreOutputs(outcomes);
     const { inputs, runId: _previous, ...kickoff } = options;
-    return this.#launch(inputs ?? checkpoint.inputs, kickoff, this.#sink(options.onEvent), {
+    return this.#launch(inputs ?? checkpoint.inputs, { ...kickoff, runId: newId }, sink, {
       startAt: index,
       outcomes,
     });
@@ -425,15 +438,31 @@ export class Crew {
     sink: Sink,
     chosenRunId = options.runId !== undefined,
   ): Promise<CrewOutput> {
-    // Aborted before it began: nothing runs (no beforeKickoff callback, no crew.started).
-    if (options.signal?.aborted) throw abortedBy(options.signal);
-    this.#checkRunId(options.runId);
-    // An abort ends the kickoff at once, also while the store is read or a beforeKickoff callback runs.
-    if (chosenRunId) await unlessAborted(this.#checkRunIdFree(options.runId), options.signal);
-    // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
-    this.#checkHumanInput();
-    const prepared = await unlessAborted(this.#beforeKickoff(inputs), options.signal);
-    return this.#launch(prepared, options, sink, { claim: chosenRunId });
+    const runId = options.runId ?? newRunId();
+    return this.#heardIfRefused(sink, runId, async () => {
+      // Aborted before it began: nothing runs (no beforeKickoff callback, no crew.started).
+      if (options.signal?.aborted) throw abortedBy(options.signal);
+      this.#checkRunId(options.runId);
+      // An abort ends the kickoff at once, also while the store is read or a beforeKickoff callback runs.
+      if (chosenRunId) await unlessAborted(this.#checkRunIdFree(options.runId), options.signal);
+      // Fails fast: before the beforeKickoff callbacks run (they may have side effects).
+      this.#checkHumanInput();
+      const prepared = await unlessAborted(this.#beforeKickoff(inputs), options.signal);
+      return this.#launch(prepared, { ...options, runId }, sink, { claim: chosenRunId });
+    });
+  }
+
+  /**
+   * A kickoff refused before its run started (bad inputs, a beforeKickoff callback, a run id in use, a
+   * checkpoint that cannot be restored) is heard as a run that failed: `crew.failed` alone.
+   */
+  async #heardIfRefused<T>(sink: Sink, runId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!sink.startedRun && sink.observed) sink.emit({ type: 'crew.failed', runId, error: error as Error });
+      throw error;
+    }
   }
 
   async #launch(

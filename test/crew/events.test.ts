@@ -8,6 +8,7 @@ import {
   CrewAbortedError,
   CrewOutput,
   InterpolationError,
+  MemoryCheckpointStore,
   Task,
   TaskExecutionError,
   tool,
@@ -437,6 +438,23 @@ describe('KickoffOptions.onEvent', () => {
     expect(
       stopped.filter((e) => e.type === 'task.failed').map((e) => e.type === 'task.failed' && e.cancelled),
     ).toEqual([true]);
+  });
+
+  it('hears crew.failed alone for a kickoff, resume or replay refused before its run starts', async () => {
+    const agent = new Agent({ role: 'A', goal: 'g', backstory: 'b', llm: new ScriptedLLM([]) });
+    const crew = new Crew({
+      agents: [agent],
+      tasks: [new Task({ id: 'only', description: 'About {topic}', expectedOutput: 'e', agent })],
+      checkpoint: new MemoryCheckpointStore(),
+    });
+    const heard: CrewEvent[] = [];
+    const onEvent = (e: CrewEvent) => heard.push(e);
+    // A missing input, a run that was never stored, a task the crew does not have.
+    await expect(crew.kickoff({ other: 'x' }, { runId: 'mine', onEvent })).rejects.toThrow(/topic/);
+    await expect(crew.resume('nothing-stored', { onEvent })).rejects.toMatchObject({ code: 'unknown_run' });
+    await expect(crew.replay('no-such-task', { onEvent })).rejects.toMatchObject({ code: 'unknown_task' });
+    expect(heard.map((e) => e.type)).toEqual(['crew.failed', 'crew.failed', 'crew.failed']);
+    expect(heard.map((e) => e.runId).slice(0, 2)).toEqual(['mine', 'nothing-stored']);
   });
 
   it('keeps the run going when the listener throws, and reports the error outside the run', async () => {
