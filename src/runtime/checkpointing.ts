@@ -137,12 +137,21 @@ export class RunCheckpointer {
    * A task entered `human-input` inside its own step; the crew's snapshot is consistent only once
    * that step has finished, so the save is asked for on the next turn of the event loop.
    */
-  saveSoon(actor: CrewActor, reason: Reason): void {
+  saveSoon(actor: CrewActor, reason: Reason, waitingTask?: string): void {
     this.#soon = reason;
     setImmediate(() => {
       const soon = this.#soon;
       this.#soon = undefined;
-      if (soon && actor.getSnapshot().status === 'active') this.save(actor, soon);
+      if (!soon || actor.getSnapshot().status !== 'active') return;
+      // Approved already (a handler that answers at once): the task's completion was saved as such, and a
+      // save under this reason would say someone waits where no one does. (Feedback that sent the task
+      // back to its agent is saved: the revision under way holds it.)
+      if (waitingTask !== undefined) {
+        // A finished task's actor may be gone already.
+        const task = actor.system.get(`task:${waitingTask}`);
+        if (!task || task.getSnapshot().status === 'done') return;
+      }
+      this.save(actor, soon);
     });
   }
 

@@ -105,7 +105,9 @@ export function createRun(options: LaunchOptions): CrewRun {
         onRefused: (error) => refused(error),
       })
     : undefined;
-  if (checkpointer) env.onHumanInputRequested = () => checkpointer.saveSoon(actor, 'human.input.requested');
+  if (checkpointer) {
+    env.onHumanInputRequested = (taskId) => checkpointer.saveSoon(actor, 'human.input.requested', taskId);
+  }
   let resolveEnded!: (end: RunEnd) => void;
   const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve));
   let over = false;

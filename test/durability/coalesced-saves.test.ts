@@ -9,6 +9,7 @@ import {
   Crew,
   CrewAbortedError,
   FileCheckpointStore,
+  MemoryCheckpointStore,
   StatecrewError,
   Task,
   type Checkpoint,
@@ -152,6 +153,50 @@ describe('coalesced checkpoint saves', () => {
     expect(await run).toBeInstanceOf(Error);
     expect(writes.map((w) => w.done)).toEqual([['t1'], ['t1', 't2']]);
     expect(doneTasks((await inner.load('fails'))!)).toEqual(['t1', 't2']);
+  });
+
+  it('labels a save human.input.requested only while someone waits (a handler that answered at once)', async () => {
+    const store = new MemoryCheckpointStore();
+    const saved: Array<{ reason: string; done: string[] }> = [];
+    const watched: CheckpointStore = {
+      save: async (runId, checkpoint) => {
+        saved.push({ reason: checkpoint.reason, done: doneTasks(checkpoint) });
+        await store.save(runId, checkpoint);
+      },
+      load: (runId) => store.load(runId),
+      list: () => store.list(),
+      delete: (runId) => store.delete(runId),
+    };
+    const agent = new Agent({
+      id: 'worker',
+      role: 'Worker',
+      goal: 'g',
+      backstory: 'b',
+      llm: new ScriptedLLM(['facts', 'draft']),
+    });
+    const tasks = [
+      new Task({ id: 'gather', description: 'gather', expectedOutput: 'x', agent }),
+      new Task({ id: 'review', description: 'review', expectedOutput: 'x', agent, humanInput: true }),
+    ];
+    const afterKickoffStarted = deferred<void>();
+    const crew = new Crew({
+      agents: [agent],
+      tasks,
+      checkpoint: watched,
+      humanInput: async () => '',
+      afterKickoff: [() => (afterKickoffStarted.resolve(), new Promise<never>(() => {}))],
+    });
+    const controller = new AbortController();
+    const run = crew.kickoff({}, { runId: 'quick', signal: controller.signal });
+    await afterKickoffStarted.promise;
+    await flush();
+    controller.abort();
+    await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
+
+    for (const save of saved.filter((s) => s.reason === 'human.input.requested')) {
+      expect(save.done, 'a save labelled as waiting for a person').not.toContain('review');
+    }
+    expect((await store.load('quick'))?.reason).toBe('task.completed');
   });
 
   it('writes a wait for a person that came while a write was in flight, and resume asks again', async () => {
