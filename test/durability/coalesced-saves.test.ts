@@ -66,6 +66,18 @@ function heldStore(inner: CheckpointStore = new FileCheckpointStore(dir)) {
   return { store, writes, inner };
 }
 
+/** A store whose writes never finish (each one is recorded). */
+function hungStore() {
+  const saves: Checkpoint[] = [];
+  const store: CheckpointStore = {
+    save: (_runId, checkpoint) => (saves.push(checkpoint), new Promise<void>(() => {})),
+    load: async () => undefined,
+    list: async () => [],
+    delete: async () => {},
+  };
+  return { store, saves };
+}
+
 type TaskSpec = Partial<TaskOptions> & { id: string };
 
 /** A sequential crew of one agent whose replies are scripted, one task per spec (the id is the description). */
@@ -304,19 +316,13 @@ describe('a store that cannot write', () => {
   });
 
   it('answers an abort within 5 s when the store hangs (a write that never ends cannot hold it)', async () => {
-    let saves = 0;
-    const hung: CheckpointStore = {
-      save: () => ((saves += 1), new Promise<void>(() => {})),
-      load: async () => undefined,
-      list: async () => [],
-      delete: async () => {},
-    };
+    const { store: hung, saves } = hungStore();
     const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', never], hung);
     const controller = new AbortController();
     const run = crew.kickoff({}, { signal: controller.signal });
     let settled = false;
     void run.catch(() => (settled = true));
-    await until(() => saves === 1);
+    await until(() => saves.length === 1);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       controller.abort();
@@ -330,12 +336,7 @@ describe('a store that cannot write', () => {
   });
 
   it('answers within 5 s an abort that comes after the last task, while the last checkpoint hangs', async () => {
-    const hung: CheckpointStore = {
-      save: () => new Promise<void>(() => {}),
-      load: async () => undefined,
-      list: async () => [],
-      delete: async () => {},
-    };
+    const { store: hung } = hungStore();
     const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', '2'], hung);
     const controller = new AbortController();
     const events: CrewEvent[] = [];
@@ -357,12 +358,7 @@ describe('a store that cannot write', () => {
   });
 
   it("tells a stopped actor's listener within 5 s though a checkpoint write hangs", async () => {
-    const hung: CheckpointStore = {
-      save: () => new Promise<void>(() => {}),
-      load: async () => undefined,
-      list: async () => [],
-      delete: async () => {},
-    };
+    const { store: hung } = hungStore();
     const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', never], hung);
     const events: CrewEvent[] = [];
     const actor = crew.createActor({}, { onEvent: (e) => events.push(e) }).start();
