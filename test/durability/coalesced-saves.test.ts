@@ -78,6 +78,22 @@ function hungStore() {
   return { store, saves };
 }
 
+/** Aborts the run: it rejects with CrewAbortedError once 5 s have passed (fake timers), not before. */
+async function abortAnsweredAfter5s(run: Promise<unknown>, controller: AbortController): Promise<void> {
+  let settled = false;
+  void run.catch(() => (settled = true));
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    controller.abort();
+    await flush();
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 type TaskSpec = Partial<TaskOptions> & { id: string };
 
 /** A sequential crew of one agent whose replies are scripted, one task per spec (the id is the description). */
@@ -320,19 +336,8 @@ describe('a store that cannot write', () => {
     const { crew } = crewOf([{ id: 'a' }, { id: 'b' }], ['1', never], hung);
     const controller = new AbortController();
     const run = crew.kickoff({}, { signal: controller.signal });
-    let settled = false;
-    void run.catch(() => (settled = true));
     await until(() => saves.length === 1);
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
-      controller.abort();
-      await flush();
-      expect(settled).toBe(false);
-      await vi.advanceTimersByTimeAsync(5_000);
-      await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
-    } finally {
-      vi.useRealTimers();
-    }
+    await abortAnsweredAfter5s(run, controller);
   });
 
   it('answers within 5 s an abort that comes after the last task, while the last checkpoint hangs', async () => {
@@ -341,19 +346,8 @@ describe('a store that cannot write', () => {
     const controller = new AbortController();
     const events: CrewEvent[] = [];
     const run = crew.kickoff({}, { signal: controller.signal, onEvent: (e) => events.push(e) });
-    let settled = false;
-    void run.catch(() => (settled = true));
     await until(() => events.filter((e) => e.type === 'task.completed').length === 2);
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
-      controller.abort();
-      await flush();
-      expect(settled).toBe(false);
-      await vi.advanceTimersByTimeAsync(5_000);
-      await expect(run).rejects.toBeInstanceOf(CrewAbortedError);
-    } finally {
-      vi.useRealTimers();
-    }
+    await abortAnsweredAfter5s(run, controller);
     expect(events.at(-1)).toMatchObject({ type: 'crew.failed' });
   });
 
