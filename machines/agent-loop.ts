@@ -11,7 +11,14 @@ import { FORCE_FINAL_ANSWER, fixAnswerMessage } from '../src/executor/prompts.js
 import { reactObservation } from '../src/executor/react.js';
 import type { ChatMessage, ToolCall } from '../src/llm/types.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
-import { errorData, type AgentSpec, type ErrorData, type WorkKind, type WorkRequest } from './types.js';
+import {
+  errorData,
+  outputOr,
+  type AgentSpec,
+  type ErrorData,
+  type WorkKind,
+  type WorkRequest,
+} from './types.js';
 import type { ContextUpdate } from './fused-updates.js';
 import { fromUnprovided } from './unprovided.js';
 
@@ -173,8 +180,6 @@ export function newLoop(input: LoopInput): LoopContext {
   };
 }
 
-type Done<T> = { output?: T };
-
 /*
  * What an invoked step gave. The runtime's done events always carry it; `xstate/graph`, traversing the
  * chart without running anything, sends bare `{ type }` events, which read as the step's plainest result
@@ -190,9 +195,9 @@ const NO_TURN: ModelTurn = {
 };
 const NO_ROUND: ToolRound = { results: {}, dispatches: [], usageCounts: {} };
 const NO_CHECK: AnswerCheck = { ok: true, parsed: undefined };
-const turnOf = (event: unknown): ModelTurn => (event as Done<ModelTurn>).output ?? NO_TURN;
-const roundOf = (event: unknown): ToolRound => (event as Done<ToolRound>).output ?? NO_ROUND;
-const checkOf = (event: unknown): AnswerCheck => (event as Done<AnswerCheck>).output ?? NO_CHECK;
+const turnOf = (event: unknown) => outputOr<ModelTurn>(event, NO_TURN);
+const roundOf = (event: unknown) => outputOr<ToolRound>(event, NO_ROUND);
+const checkOf = (event: unknown) => outputOr<AnswerCheck>(event, NO_CHECK);
 
 const NOT_RETRIED = new Set([
   'execution_timeout',

@@ -97,7 +97,7 @@ function replyOf(outcome: JobOutcome, agentId: string): CoworkerReply {
 
 /** The id of the agent behind a worker's systemId (`agent:<id>`); any other systemId as it is. */
 export function agentIdOf(systemId: string): string {
-  return systemId?.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
+  return systemId.startsWith('agent:') ? systemId.slice('agent:'.length) : systemId;
 }
 
 /**

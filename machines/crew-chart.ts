@@ -2,10 +2,18 @@ import { and, assign, enqueueActions, fromPromise, setup, type ActorRefFrom, typ
 import type { CrewOutput, TaskOutputData } from '../src/outputs.js';
 import { agentMachine, managerMachine } from './agent.machine.js';
 import { chunkOutcomes, outcomeList, outcomeOf, withOutcome, type OutcomeChunks } from './crew-outcomes.js';
-import { taskActorId, taskBatchMachine, taskSpawn } from './task-batch.machine.js';
+import { taskBatchMachine, taskSpawn } from './task-batch.machine.js';
 import { taskMachine } from './task.machine.js';
 import { fromUnprovided } from './unprovided.js';
-import { errorData, type AgentSpec, type ErrorData, type TaskOutcome, type TaskSpec } from './types.js';
+import {
+  errorData,
+  taskActorId,
+  taskIdOfActor,
+  type AgentSpec,
+  type ErrorData,
+  type TaskOutcome,
+  type TaskSpec,
+} from './types.js';
 
 export const CONTEXT_DIVIDER = '\n\n----------\n\n';
 
@@ -51,7 +59,8 @@ export type CrewEvent =
 
 type Done<T> = { output: T; actorId: string };
 // A bare `{ type }` event (xstate/graph walking the chart) names no actor: it is no task's.
-const isTaskActor = (actorId: string | undefined) => actorId?.startsWith('task:') === true;
+const isTaskActor = (actorId: string | undefined) =>
+  actorId !== undefined && taskIdOfActor(actorId) !== undefined;
 
 /** The most tasks a crew holds as its own children; a larger one runs them in batch actors. */
 export const MAX_DIRECT_TASKS = 100;

@@ -42,5 +42,6 @@ export {
   withOutcome,
   type OutcomeChunks,
 } from './crew-outcomes.js';
-export { taskBatchMachine, taskActorId, type TaskBatchInput } from './task-batch.machine.js';
+export { taskBatchMachine, type TaskBatchInput } from './task-batch.machine.js';
+export { taskActorId } from './types.js';
 export type * from './types.js';

@@ -7,8 +7,6 @@ export interface TaskBatchInput {
   tasks: TaskSpec[];
 }
 
-export { taskActorId };
-
 /** How the crew or a batch spawns a task actor (`spawn('task', taskSpawn(...))`). */
 export function taskSpawn(runId: string, spec: TaskSpec) {
   const id = taskActorId(spec.id);

@@ -15,7 +15,14 @@ import { feedbackMessage, guardrailRetryMessage } from '../src/executor/prompts.
 import type { ChatMessage } from '../src/llm/types.js';
 import type { TaskOutputData } from '../src/outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../src/usage.js';
-import { errorData, type ErrorData, type TaskOutcome, type TaskSpec, type WorkRequest } from './types.js';
+import {
+  errorData,
+  outputOr,
+  type ErrorData,
+  type TaskOutcome,
+  type TaskSpec,
+  type WorkRequest,
+} from './types.js';
 
 export interface TaskInput {
   runId: string;
@@ -58,8 +65,6 @@ export type TaskEvent =
   | { type: 'human.feedback'; taskId?: string; feedback: string }
   /** A coworker's answer to the loop's delegation, passed on by the agent actor it went through. */
   | DelegationReply;
-
-type DoneEvent<T> = { output: T };
 
 const requestId = (context: TaskContext) => `${context.spec.id}#${context.attempt}`;
 
@@ -189,8 +194,7 @@ const updates: Record<string, ContextUpdate<TaskContext>> = {
  * sends when it walks the chart without running anything, reads as a pass.
  */
 function verdictOf(event: unknown, context: TaskContext): GuardrailVerdict {
-  const verdict = (event as Partial<DoneEvent<GuardrailVerdict>>).output;
-  return verdict ?? { ok: true, output: context.draft!, usage: emptyUsage() };
+  return outputOr<GuardrailVerdict>(event, { ok: true, output: context.draft!, usage: emptyUsage() });
 }
 
 export const taskMachine = setup({
@@ -282,9 +286,7 @@ export const taskMachine = setup({
       pendingFeedback: context.pendingFeedback.slice(1),
     })),
     recordActorError: assign(({ event }) => ({ error: errorData((event as { error?: unknown }).error) })),
-    finish: assign(({ context, event }) =>
-      finishWith(context, (event as unknown as DoneEvent<TaskOutputData>).output ?? context.draft!),
-    ),
+    finish: assign(({ context, event }) => finishWith(context, outputOr(event, context.draft!))),
     finishAtOnce: assign(updates.finishAtOnce),
     ...Object.fromEntries(
       FUSIONS.map((names) => [fusedName(names), fusedAssign<TaskContext, TaskEvent>(updates, names)]),

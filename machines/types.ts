@@ -130,3 +130,11 @@ export function errorData(error: unknown): ErrorData {
   }
   return { name: 'Error', message: String(error), ...(ref ? { ref } : {}) };
 }
+
+/**
+ * The output an invoked actor's done event carries, or `fallback` for a bare `{ type }` event (as
+ * `xstate/graph` sends when it walks a chart without running anything: SPEC §8).
+ */
+export function outputOr<T>(event: unknown, fallback: T): T {
+  return (event as { output?: T }).output ?? fallback;
+}

@@ -38,7 +38,7 @@ import {
   type CheckpointOwner,
 } from './runtime/durable.js';
 import { checkRestorable, withNamedInvokes } from './runtime/checkpoint-upgrade.js';
-import { announceRestoredRun } from './runtime/restored-events.js';
+import { announceStart } from './runtime/start-events.js';
 import { checkCrewSnapshot, checkSnapshotTree, corruptCheckpoint } from './runtime/checkpoint-shape.js';
 import type { Task } from './task.js';
 import type { TaskOutcome } from '../machines/types.js';
@@ -331,8 +331,8 @@ export class Crew {
     let started = false;
     const onStart = () => {
       started = true;
-      if (options.snapshot) announceRestoredRun(env, options.snapshot, input, { name: this.name, inputs });
-      else env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
+      const { snapshot } = options;
+      announceStart(env, { name: this.name, inputs }, snapshot ? { snapshot, input } : undefined);
     };
     const run = createRun({
       env,
@@ -467,7 +467,7 @@ export class Crew {
 
   async #launch(
     inputs: Inputs,
-    options: KickoffOptions,
+    options: KickoffOptions & { runId: string },
     sink: Sink,
     from: {
       snapshot?: Snapshot<unknown>;
@@ -477,39 +477,34 @@ export class Crew {
       claim?: boolean;
     },
   ): Promise<CrewOutput> {
-    const runId = options.runId ?? newRunId();
-    // Refused before crew.started: a run that never starts only fails (stream() says crew.failed alone).
+    const { runId } = options;
+    // Refused before crew.started: a run that never starts only fails (`#heardIfRefused`: crew.failed alone).
     assertRunIdFree(runId);
     const { env, input } = prepareRun(this.#definition, runId, inputs, sink);
-    sink.startedRun = true;
     if (env.observed && !from.snapshot) {
-      env.emit({ type: 'crew.started', runId, crewName: this.name, process: this.process, inputs });
+      announceStart(env, { name: this.name, inputs });
     }
-    let run: ReturnType<typeof launchRun>;
-    try {
-      run = launchRun({
-        env,
-        input: {
-          ...input,
-          ...(from.startAt === undefined ? {} : { startAt: from.startAt, outcomes: from.outcomes }),
-        },
-        inspect: options.inspect,
-        signal: options.signal,
-        ...(from.snapshot
-          ? {
-              snapshot: from.snapshot,
-              onStart: () =>
-                env.observed && announceRestoredRun(env, from.snapshot!, input, { name: this.name, inputs }),
-            }
-          : {}),
-        ...(this.checkpoint ? { store: this.checkpoint } : {}),
-        ...(from.claim ? { claimRunId: true } : {}),
-      });
-    } catch (error) {
-      // The run could not start (its actor could not be created): its events still end with crew.failed.
-      if (env.observed) env.emit({ type: 'crew.failed', runId, error: error as Error });
-      throw error;
-    }
+    // An actor that cannot be created fails the run unstarted (`#heardIfRefused`: crew.failed).
+    const run = launchRun({
+      env,
+      input: {
+        ...input,
+        ...(from.startAt === undefined ? {} : { startAt: from.startAt, outcomes: from.outcomes }),
+      },
+      inspect: options.inspect,
+      signal: options.signal,
+      ...(from.snapshot
+        ? {
+            snapshot: from.snapshot,
+            onStart: () =>
+              env.observed &&
+              announceStart(env, { name: this.name, inputs }, { snapshot: from.snapshot!, input }),
+          }
+        : {}),
+      ...(this.checkpoint ? { store: this.checkpoint } : {}),
+      ...(from.claim ? { claimRunId: true } : {}),
+    });
+    sink.startedRun = true;
     try {
       const output = await run.result;
       sink.reportUsage(output.tokenUsage);
@@ -557,7 +552,7 @@ export class Crew {
       checkCrewSnapshot(checkpoint);
       checkSnapshotTree(checkpoint, this.machine);
     } catch (error) {
-      throw error instanceof StatecrewError ? error : corruptCheckpoint(String(runId), error);
+      throw corruptCheckpoint(String(runId), error);
     }
   }
 
@@ -569,7 +564,6 @@ export class Crew {
       checkSnapshotTree(checkpoint, this.machine);
       return { checkpoint, outcomes: checkpointOutcomes(checkpoint) };
     } catch (error) {
-      if (error instanceof StatecrewError) throw error;
       // A snapshot damaged in a way no check above names still fails as one.
       throw corruptCheckpoint(runId, error);
     }

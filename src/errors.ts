@@ -40,7 +40,7 @@ export async function inCallbackOf<T>(subject: string, call: () => T | Promise<T
   }
 }
 
-export function callbackError(subject: string, error: unknown): StatecrewError {
+function callbackError(subject: string, error: unknown): StatecrewError {
   const message = error instanceof Error ? error.message : String(error);
   return new StatecrewError('callback_failed', `${subject} failed: ${message}`, { cause: error });
 }

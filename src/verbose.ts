@@ -48,26 +48,31 @@ export function consoleProgress(
 
 /**
  * Agents are shown by role, as crewAI prints them (events carry ids). A role with `{placeholders}` is
- * filled with its run's inputs, kept from `crew.started` until the run ends.
+ * filled with its run's inputs: once, at `crew.started`, kept until the run ends.
  */
 function agentNames(agents: readonly Agent[]) {
   const roles = new Map(agents.map((agent) => [agent.id, agent.role]));
-  const runInputs = new Map<string, Inputs>();
+  const runRoles = new Map<string, Map<string, string>>();
+  const filled = (inputs: Inputs) =>
+    new Map(
+      [...roles].map(([agentId, role]) => {
+        try {
+          return [agentId, interpolate(role, inputs, { field: 'role', owner: agentId })];
+        } catch {
+          return [agentId, role];
+        }
+      }),
+    );
   return {
     track(event: CrewEvent): void {
-      if (event.type === 'crew.started') runInputs.set(event.runId, event.inputs as Inputs);
-      else if (event.type === 'crew.completed' || event.type === 'crew.failed') runInputs.delete(event.runId);
+      if (event.type === 'crew.started') {
+        const inputs = event.inputs as Inputs;
+        if (Object.keys(inputs).length > 0) runRoles.set(event.runId, filled(inputs));
+      } else if (event.type === 'crew.completed' || event.type === 'crew.failed')
+        runRoles.delete(event.runId);
     },
     name(runId: string, agentId: string): string {
-      const role = roles.get(agentId);
-      if (role === undefined) return agentId;
-      const inputs = runInputs.get(runId);
-      if (!inputs || Object.keys(inputs).length === 0) return role;
-      try {
-        return interpolate(role, inputs, { field: 'role', owner: agentId });
-      } catch {
-        return role;
-      }
+      return runRoles.get(runId)?.get(agentId) ?? roles.get(agentId) ?? agentId;
     },
   };
 }

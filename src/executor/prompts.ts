@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { answerJsonSchema } from '../llm/openai-mapping.js';
+import { answerSchemaText } from '../llm/openai-mapping.js';
 import type { ChatMessage, ToolDefinition } from '../llm/types.js';
 import { reactToolInstructions } from './react.js';
 
@@ -50,7 +50,7 @@ export function taskMessage(work: PromptWork): ChatMessage {
   if (work.markdown) parts.push(MARKDOWN_INSTRUCTION);
   if (work.structured) parts.push(STRUCTURED_INSTRUCTION);
   if (work.structured && work.schema) {
-    parts.push(`The JSON Schema your answer must match:\n${JSON.stringify(answerJsonSchema(work.schema))}`);
+    parts.push(`The JSON Schema your answer must match:\n${answerSchemaText(work.schema)}`);
   }
   if (work.context) parts.push(`\nThis is the context you're working with:\n${work.context}`);
   return { role: 'user', content: parts.join('\n') };

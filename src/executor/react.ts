@@ -1,4 +1,5 @@
 import type { ToolDefinition } from '../llm/types.js';
+import { closingQuote } from './relaxed-json.js';
 
 /** One parsed model reply in the ReAct text protocol. */
 export type ReActStep =
@@ -110,14 +111,12 @@ function findAction(text: string): FoundAction | undefined {
 function jsonValueEnd(text: string, start: number): number | undefined {
   if (text[start] !== '{' && text[start] !== '[') return undefined;
   let depth = 0;
-  let quote: string | undefined;
   for (let i = start; i < text.length; i++) {
     const char = text[i];
-    if (quote) {
-      if (char === '\\') i++;
-      else if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '{' || char === '[') depth++;
+    if (char === '"' || char === "'") {
+      i = closingQuote(text, i);
+      if (i < 0) return undefined;
+    } else if (char === '{' || char === '[') depth++;
     else if ((char === '}' || char === ']') && --depth === 0) return i + 1;
   }
   return undefined;

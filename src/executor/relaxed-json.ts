@@ -44,7 +44,7 @@ function asJson(text: string): string | undefined {
 }
 
 /** Where the string opened at `start` closes (its quote not escaped), or -1. */
-function closingQuote(text: string, start: number): number {
+export function closingQuote(text: string, start: number): number {
   const quote = text[start];
   for (let at = start + 1; at < text.length; at++) {
     if (text[at] === '\\') at++;

@@ -15,7 +15,11 @@ export class IdleTimer {
 
   kick(): void {
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
+    // Kicked for every piece of a stream: the one timer is re-armed, not replaced.
+    if (this.#timer) {
+      this.#timer.refresh();
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#stopped = true;
       this.#onIdle();

@@ -51,8 +51,8 @@ export function toOpenAITools(tools: ToolDefinition[]): ToolParam[] {
  */
 interface SchemaEntry {
   wrapsRoot: boolean;
-  /** The schema as JSON Schema (without `$schema`), as a prompt shows it to a model. */
-  json: Record<string, unknown>;
+  /** The schema as JSON Schema text (without `$schema`), as a prompt shows it to a model. */
+  text: string;
   formats: Map<string, ResponseFormat>;
 }
 
@@ -63,7 +63,7 @@ function schemaEntry(schema: z.ZodType): SchemaEntry {
   if (entry === undefined) {
     const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     const { $schema: _ignored, ...json } = root;
-    entry = { wrapsRoot: root.type !== 'object', json, formats: new Map() };
+    entry = { wrapsRoot: root.type !== 'object', text: JSON.stringify(json), formats: new Map() };
     schemaCache.set(schema, entry);
   }
   return entry;
@@ -80,9 +80,9 @@ export function wrapsRoot(schema: z.ZodType): boolean {
   return schemaEntry(schema).wrapsRoot;
 }
 
-/** The JSON Schema of an answer `schema` describes (converted once per schema). */
-export function answerJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return schemaEntry(schema).json;
+/** The JSON Schema of an answer `schema` describes, as text (converted and written once per schema). */
+export function answerSchemaText(schema: z.ZodType): string {
+  return schemaEntry(schema).text;
 }
 
 /** The answer to a wrapped schema, as the task's schema expects it: `value`'s JSON; else as it came. */

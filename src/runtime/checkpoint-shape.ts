@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { AnyMachineSnapshot, AnyStateMachine, StateValue } from 'xstate';
 import { CHUNK_SIZE, outcomeOf, type OutcomeSource } from '../../machines/crew-outcomes.js';
-import { taskIdOfActor } from '../../machines/types.js';
 import type { Checkpoint } from '../checkpoint/types.js';
 import { StatecrewError } from '../errors.js';
+import { isMachine, isRecord, logicOf, taskActorsOf } from './persisted-actor.js';
 
 /**
  * A store hands back what it was given, but a file edited by hand or a database row damaged can be valid
@@ -30,8 +30,12 @@ function damaged(checkpoint: Checkpoint, problem: string): StatecrewError {
   );
 }
 
-/** `corrupt_checkpoint` for a snapshot whose restore threw (`cause`: what it threw). */
+/**
+ * `corrupt_checkpoint` for a snapshot whose restore threw (`cause`: what it threw); a StatecrewError (a
+ * check's own refusal) is thrown as it is.
+ */
 export function corruptCheckpoint(runId: string, error: unknown): StatecrewError {
+  if (error instanceof StatecrewError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new StatecrewError(
     'corrupt_checkpoint',
@@ -101,19 +105,9 @@ function missingActor(snapshot: CrewSnapshot, taskIds: string[]): string | undef
   return missing === undefined ? undefined : `task '${missing}' has neither an outcome nor an actor`;
 }
 
-function taskActorIds(children: Record<string, unknown>, into = new Set<string>()): Set<string> {
-  for (const [id, child] of Object.entries(children)) {
-    const snapshot = (child as { snapshot?: { children?: unknown } } | null)?.snapshot;
-    if (!isRecord(snapshot)) continue;
-    const taskId = taskIdOfActor(id);
-    if (taskId !== undefined) into.add(taskId);
-    else if (id.startsWith('batch:') && isRecord(snapshot.children)) taskActorIds(snapshot.children, into);
-  }
-  return into;
+function taskActorIds(children: Record<string, unknown>): Set<string> {
+  return new Set(Array.from(taskActorsOf(children), ([taskId]) => taskId));
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isStringList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -189,17 +183,13 @@ function childProblem(
   path: string,
   runId: string,
 ): string | undefined {
-  const src = isRecord(child) ? child.src : undefined;
-  const logic = typeof src === 'string' ? parent.implementations.actors[src] : undefined;
+  const logic = logicOf(parent, child);
   if (!logic || !isRecord(child)) return `${path} is not an actor of its chart`;
   if (isMachine(logic)) return treeProblem(logic, child.snapshot, path, runId);
   return isRecord(child.snapshot) && STATUSES.has(child.snapshot.status as string)
     ? undefined
     : `${path} has no actor snapshot`;
 }
-
-export const isMachine = (logic: unknown): logic is AnyStateMachine =>
-  isRecord(logic) && typeof (logic as { resolveState?: unknown }).resolveState === 'function';
 
 // What the runtime reads of a context or an outcome without checking: a damaged one would throw a
 // TypeError inside an actor (the run fails with it) instead of being refused as damaged.

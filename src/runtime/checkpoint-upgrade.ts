@@ -5,7 +5,7 @@ import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../checkpoint/types.
 import { StatecrewError } from '../errors.js';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { hierarchicalCrewMachine, sequentialCrewMachine } from '../../machines/index.js';
-import { isMachine, isRecord } from './checkpoint-shape.js';
+import { isMachine, isRecord, logicOf } from './persisted-actor.js';
 
 /** A persisted actor as XState writes it into its parent's snapshot. */
 interface PersistedActor {
@@ -157,8 +157,7 @@ export function checkRestorable(checkpoint: Checkpoint): void {
 export function withNamedInvokes<T>(chart: AnyStateMachine, snapshot: T): T {
   if (!isRecord(snapshot) || !isRecord(snapshot.children)) return snapshot;
   const children = Object.entries(snapshot.children).map(([key, child]) => {
-    const src = isRecord(child) ? child.src : undefined;
-    const logic = typeof src === 'string' ? chart.implementations.actors[src] : undefined;
+    const logic = logicOf(chart, child);
     const inner =
       isMachine(logic) && isRecord(child)
         ? { ...child, snapshot: withNamedInvokes(logic, child.snapshot) }

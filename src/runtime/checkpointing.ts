@@ -1,5 +1,6 @@
 import type { CrewContext } from '../../machines/crew-chart.js';
 import { outcomeCount } from '../../machines/crew-outcomes.js';
+import { taskActorId } from '../../machines/types.js';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint, type CheckpointStore } from '../checkpoint/types.js';
 import { runIdInUse } from '../checkpoint/run-id.js';
 import { StatecrewError } from '../errors.js';
@@ -148,7 +149,7 @@ export class RunCheckpointer {
       // back to its agent is saved: the revision under way holds it.)
       if (waitingTask !== undefined) {
         // A finished task's actor may be gone already.
-        const task = actor.system.get(`task:${waitingTask}`);
+        const task = actor.system.get(taskActorId(waitingTask));
         if (!task || task.getSnapshot().status === 'done') return;
       }
       this.save(actor, soon);

@@ -1,16 +1,9 @@
 import type { Snapshot } from 'xstate';
 import { outcomeOf, type OutcomeSource } from '../../machines/crew-outcomes.js';
 import { taskIdOfActor, type TaskOutcome } from '../../machines/types.js';
+import type { PersistedActor } from './persisted-actor.js';
 
-/** The parts of a persisted actor these walks read and rewrite. */
-interface Persisted {
-  status?: string;
-  output?: unknown;
-  context?: Record<string, unknown>;
-  children?: Record<string, { snapshot?: Persisted }>;
-}
-
-type Change = (task: Persisted, outcome: TaskOutcome) => Persisted;
+type Change = (task: PersistedActor, outcome: TaskOutcome) => PersistedActor;
 
 /**
  * A finished task's outcome is in the crew's `context.outcomes`, and XState's persisted snapshot holds it
@@ -35,15 +28,15 @@ export function withFinishedOutcomes(snapshot: Snapshot<unknown>): Snapshot<unkn
 
 /** The crew snapshot with `change` applied to each finished task actor whose outcome the crew has. */
 function finishedTasksChanged(snapshot: Snapshot<unknown>, change: Change): Snapshot<unknown> {
-  const crew = snapshot as unknown as Persisted;
+  const crew = snapshot as unknown as PersistedActor;
   const source = crew.context as OutcomeSource | undefined;
   if (!source?.tasks || !source.outcomes) return snapshot;
   return changedIn(crew, source, change) as unknown as Snapshot<unknown>;
 }
 
 /** Copy on write: only the path to a changed task is new. Large crews hold tasks in `batch:` actors. */
-function changedIn(holder: Persisted, source: OutcomeSource, change: Change): Persisted {
-  let children: Persisted['children'];
+function changedIn(holder: PersistedActor, source: OutcomeSource, change: Change): PersistedActor {
+  let children: PersistedActor['children'];
   for (const [id, child] of Object.entries(holder.children ?? {})) {
     const was = child.snapshot;
     if (!was) continue;
@@ -57,7 +50,12 @@ function changedIn(holder: Persisted, source: OutcomeSource, change: Change): Pe
   return children ? { ...holder, children } : holder;
 }
 
-function changedTask(id: string, task: Persisted, source: OutcomeSource, change: Change): Persisted {
+function changedTask(
+  id: string,
+  task: PersistedActor,
+  source: OutcomeSource,
+  change: Change,
+): PersistedActor {
   const taskId = taskIdOfActor(id);
   if (taskId === undefined || task.status !== 'done') return task;
   const outcome = outcomeOf(source, taskId);

@@ -6,6 +6,7 @@ import type { Guardrail, GuardrailResult } from '../guardrail.js';
 import type { ChatMessage } from '../llm/types.js';
 import { TaskOutput, type TaskOutputData } from '../outputs.js';
 import { addUsage, emptyUsage, type UsageMetrics } from '../usage.js';
+import { oneLine } from '../verbose.js';
 import type { RunAgent, RunEnv, RunTask } from './run-env.js';
 
 /** The answer a string guardrail's judge is asked for (every field required: strict-mode friendly). */
@@ -179,9 +180,8 @@ async function judgeWithModel(
 
 /** A model's answer quoted in an error: its start, on one line. */
 function excerpt(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (line === '') return 'an empty answer';
-  return JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line);
+  const line = oneLine(text, 121);
+  return line === '' ? 'an empty answer' : JSON.stringify(line);
 }
 
 function judgeMessages(rule: string, raw: string): ChatMessage[] {

@@ -13,7 +13,7 @@ import { resolveLLM } from '../llm/resolve.js';
 import type { LLM } from '../llm/types.js';
 import type { TaskOutput } from '../outputs.js';
 import { ConditionalTask, type Task } from '../task.js';
-import type { AfterKickoffCallback, RunAgent, RunEnv, RunTask } from './run-env.js';
+import { runLabel, type AfterKickoffCallback, type RunAgent, type RunEnv, type RunTask } from './run-env.js';
 
 /** What a run needs to know about its crew. */
 export interface CrewDefinition {
@@ -201,7 +201,7 @@ function taskSpec(
     crew.process === 'hierarchical' && manager ? manager : workers.find((w) => w.agent === t.agent)!;
   return {
     id: t.id,
-    name: t.name ?? task.description,
+    name: runLabel(task),
     description: task.description,
     expectedOutput: task.expectedOutput,
     executor: executor.systemId,

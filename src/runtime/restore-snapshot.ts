@@ -1,16 +1,9 @@
 import type { Snapshot } from 'xstate';
 import type { CrewInput } from '../../machines/crew-chart.js';
 import { agentIdOf } from '../../machines/agent.machine.js';
-import type { AgentSpec, TaskSpec } from '../../machines/types.js';
+import { taskIdOfActor, type AgentSpec, type TaskSpec } from '../../machines/types.js';
 import { withFinishedOutcomes } from './finished-outcomes.js';
-
-/** The parts of a persisted actor snapshot the restore reads (machine snapshots and invoked promises). */
-export interface PersistedActor {
-  status?: string;
-  context?: Record<string, unknown>;
-  input?: Record<string, unknown>;
-  children?: Record<string, { snapshot?: PersistedActor }>;
-}
+import type { PersistedActor } from './persisted-actor.js';
 
 /** An agent loop's data: a task's `context.loop`, or a coworker job's whole context. */
 interface LoopLike {
@@ -48,12 +41,11 @@ function applyCurrentSpecs(crew: PersistedActor, input: CrewInput): void {
     crew.context.awaitsCompletion = input.awaitsCompletion;
   }
   // By the actor's id (`task:<id>`, `agent:<id>`, `manager`), which names the spec it must hold.
-  const specOf = (actorId: string) =>
-    actorId === 'manager'
-      ? input.manager
-      : actorId.startsWith('task:')
-        ? tasks.get(actorId.slice('task:'.length))
-        : agents.get(agentIdOf(actorId));
+  const specOf = (actorId: string) => {
+    if (actorId === 'manager') return input.manager;
+    const taskId = taskIdOfActor(actorId);
+    return taskId === undefined ? agents.get(agentIdOf(actorId)) : tasks.get(taskId);
+  };
   const visit = (holder: PersistedActor) => {
     for (const [id, { snapshot }] of Object.entries(holder.children ?? {})) {
       if (!snapshot) continue;

@@ -1,7 +1,7 @@
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import type { CrewContext, CrewInput } from '../../machines/crew-chart.js';
 import { outcomeList } from '../../machines/crew-outcomes.js';
-import { abortedBy, CrewAbortedError, reportLater, StatecrewError } from '../errors.js';
+import { abortedBy, CrewAbortedError, reportLater } from '../errors.js';
 import { corruptCheckpoint } from './checkpoint-shape.js';
 import { filterInspection } from '../inspect/filter.js';
 import { CrewOutput } from '../outputs.js';
@@ -93,9 +93,7 @@ export function createRun(options: LaunchOptions): CrewRun {
   } catch (error) {
     // A run that could not be created holds its id no longer.
     unregisterRun(env.runId);
-    throw options.snapshot && !(error instanceof StatecrewError)
-      ? corruptCheckpoint(env.runId, error)
-      : error;
+    throw options.snapshot ? corruptCheckpoint(env.runId, error) : error;
   }
   let refused = (_error: Error) => {};
   const checkpointer = store

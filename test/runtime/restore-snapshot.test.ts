@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from 'xstate';
-import { refreshDeadlines, type PersistedActor } from '../../src/runtime/restore-snapshot.js';
+import { refreshDeadlines } from '../../src/runtime/restore-snapshot.js';
+import type { PersistedActor } from '../../src/runtime/persisted-actor.js';
 
 const agent = { id: 'w', maxExecutionTime: 1_000 };
 

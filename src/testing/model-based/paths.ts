@@ -9,8 +9,6 @@ import { defaultAnswer } from './script.js';
 import type { CrewPathExpectation, CrewPathStep, CrewTestPath, CrewTestPathsOptions } from './types.js';
 
 const isFinal = (snapshot: CrewModelSnapshot) => snapshot.status === 'done';
-/** Only the decisions (the model takes no other event; XState's own are left out all the same). */
-const decisionsOnly = (_snapshot: CrewModelSnapshot, event: ModelEvent) => !event.type.startsWith('xstate.');
 
 /** Decisions a path takes when it has nothing left to prove: run, pass, approve. */
 const HAPPY_EVENTS: ModelEvent[] = [
@@ -34,7 +32,7 @@ export function modelPaths(
     // Every state carries the trail that led to it, so the model's states form a tree whose final states
     // are its paths: read them off the adjacency map (bounded by `limit`) instead of enumerating paths,
     // which took minutes below the limit for a few tasks with retries and reviews.
-    const states = Object.values(getAdjacencyMap(model, { filterEvents: decisionsOnly, limit }));
+    const states = Object.values(getAdjacencyMap(model, { limit }));
     return states.filter(({ state }) => isFinal(state)).map(({ state }) => state.context.trail);
   }
   const abstract = (s: CrewModelSnapshot) =>
@@ -48,7 +46,6 @@ export function modelPaths(
   const trails: CrewPathStep[][] = [];
   for (const prefix of getShortestPaths(model, {
     serializeState: abstract,
-    filterEvents: decisionsOnly,
     limit,
   })) {
     const path = isFinal(prefix.state)

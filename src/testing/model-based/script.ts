@@ -152,7 +152,7 @@ export class PathScript {
 function matcherOf(task: Task, inputs: Inputs): { pattern: RegExp; weight: number } {
   const parts = [task.description, task.expectedOutput].map((text) =>
     filled(text, inputs)
-      .split(new RegExp(PLACEHOLDER_PATTERN.source))
+      .split(PLACEHOLDER_PATTERN)
       .filter((_, i) => i % 2 === 0),
   );
   const [description, expected] = parts.map((fragments) => fragments.map(escape).join('[\\s\\S]*?'));
@@ -162,7 +162,7 @@ function matcherOf(task: Task, inputs: Inputs): { pattern: RegExp; weight: numbe
 
 /** The placeholders the inputs fill, filled as the run fills them; the others left for the pattern. */
 function filled(text: string, inputs: Inputs): string {
-  return text.replace(new RegExp(PLACEHOLDER_PATTERN.source, 'g'), (placeholder: string, name: string) => {
+  return text.replace(PLACEHOLDER_PATTERN, (placeholder: string, name: string) => {
     if (!Object.hasOwn(inputs, name)) return placeholder;
     try {
       return interpolate(placeholder, inputs, { field: 'description', owner: 'a path' });
